@@ -1,0 +1,32 @@
+// swift-tools-version: 6.1
+// SPDX-License-Identifier: Apache-2.0
+//
+// Micro-benchmarks (ordo-one/benchmark). Kept in their own package so the main build and
+// test run never compile the benchmark harness.
+//
+//   cd Benchmarks && swift package --disable-sandbox benchmark
+//   cd Benchmarks && swift package --disable-sandbox benchmark --target EngineBenchmarks --filter "6-stage.*"
+//
+// Thresholds live in Thresholds/; `swift package benchmark thresholds check` compares a run with them.
+import PackageDescription
+
+let package = Package(
+    name: "ParleyBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Parley", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "EngineBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ParleyCore", package: "Parley"),
+                .product(name: "ParleyBuiltinPlugins", package: "Parley"),
+            ],
+            path: "Benchmarks/EngineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+// SPDX-License-Identifier: Apache-2.0
+import PackageDescription
+
+// Swift 6 language mode (the tools-version default) gives strict concurrency checking.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Parley",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ParleyCore", targets: ["ParleyCore"]),
+        .library(name: "ParleyAudio", targets: ["ParleyAudio"]),
+        .library(name: "ParleyAgent", targets: ["ParleyAgent"]),
+        .library(name: "ParleyBuiltinPlugins", targets: ["ParleyBuiltinPlugins"]),
+        .executable(name: "parley", targets: ["parley"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // The engine: frames, queues, stages, graph, runner, clock, probes, registry, YAML layer.
+        .target(
+            name: "ParleyCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        // PCM formats, WAV I/O (Opus comes with the audio issue).
+        .target(name: "ParleyAudio", dependencies: ["ParleyCore"], swiftSettings: strict),
+        // The voice session: config schema, per-session overrides, pipeline assembly.
+        .target(
+            name: "ParleyAgent",
+            dependencies: ["ParleyCore", "ParleyAudio", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Engine-independent stages that need no third-party engine (energy VAD, loopback responder, probes).
+        .target(
+            name: "ParleyBuiltinPlugins",
+            dependencies: ["ParleyCore"],
+            path: "Plugins/Builtin",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "parley",
+            dependencies: [
+                "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
+        .testTarget(name: "ParleyAudioTests", dependencies: ["ParleyAudio"], swiftSettings: strict),
+        .testTarget(
+            name: "ParleyAgentTests",
+            dependencies: ["ParleyAgent", "ParleyBuiltinPlugins", "ParleyAudio", "ParleyCore"],
+            swiftSettings: strict
+        ),
+        // Runs the built `parley` binary as a user would (bad input → one line, non-zero exit).
+        .testTarget(name: "ParleyCLITests", dependencies: ["parley"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// What a factory receives: the parsed descriptor, validated options, and the environment
+/// (for credentials and endpoints that come from env vars).
+public struct StageRequest: Sendable {
+    public var descriptor: StageDescriptor
+    public var kind: StageKind
+    public var options: StageOptions
+    public var environment: [String: String]
+    /// Where in the config this stage was declared ("Examples/local.yaml:12:8"), for messages.
+    public var origin: String
+
+    public init(descriptor: StageDescriptor, kind: StageKind, options: StageOptions = StageOptions(),
+                environment: [String: String] = [:], origin: String = "") {
+        self.descriptor = descriptor
+        self.kind = kind
+        self.options = options
+        self.environment = environment
+        self.origin = origin
+    }
+}
+
+/// One provider: everything the registry needs to validate a config and build the stage.
+///
+/// A plugin file declares one of these as a static constant and the CLI registers it with
+/// one line (`registry.register(MyTTS.registration)`); see Plugins/README.md.
+public struct StageRegistration: Sendable {
+    public var provider: String
+    public var kinds: Set<StageKind>
+    public var summary: String
+    /// Known models, for error messages and `parley plugins`; empty means "any model string".
+    public var models: [String]
+    /// Whether a model is required in the descriptor (`deepgram/nova-3`) or optional (`webrtc`).
+    public var requiresModel: Bool
+    public var options: [OptionSpec]
+    /// Licence of the engine behind it (shown by `parley plugins`).
+    public var license: String
+    public var make: @Sendable (StageRequest) throws -> any Stage
+
+    public init(provider: String, kinds: Set<StageKind>, summary: String, models: [String] = [],
+                requiresModel: Bool = false, options: [OptionSpec] = [], license: String = "Apache-2.0",
+                make: @escaping @Sendable (StageRequest) throws -> any Stage) {
+        self.provider = provider.lowercased()
+        self.kinds = kinds
+        self.summary = summary
+        self.models = models
+        self.requiresModel = requiresModel
+        self.options = options
+        self.license = license
+        self.make = make
+    }
+}

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import ParleyBuiltinPlugins
+import ParleyCore
+
+/// The provider set this build of `parley` links. Adding a provider is one line here
+/// (plus its target in Package.swift); see Plugins/README.md.
+func makeRegistry() -> StageRegistry {
+    let registry = StageRegistry()
+    for r in BuiltinPlugins.registrations { registry.register(r) }
+    return registry
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import ArgumentParser
+import Foundation
+import Logging
+import ParleyAgent
+import ParleyAudio
+import ParleyCore
+
+/// `parley run`: plays a WAV file through the configured pipeline, writes what the agent says,
+/// and prints a per-turn latency table.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the configured pipeline on a WAV file and write the agent's reply.",
+        discussion: """
+        Without --realtime the file is processed as fast as possible (nothing is dropped) and \
+        voice-to-voice latency is endpointing delay (media time) + response time (wall clock). \
+        With --realtime input is paced at its real rate and latency is measured directly.
+        """)
+
+    @Option(help: "Agent config (YAML).") var config: String
+    @Option(help: "Input WAV (any rate, channels, 8/16/24/32-bit PCM or float).") var input: String
+    @Option(help: "Where to write the agent's audio (WAV, on the input's timeline).") var output: String
+    @Flag(help: "Pace the input in real time instead of as fast as possible.") var realtime = false
+    @Option(help: "Per-session overrides as dispatch-metadata JSON (seed agentConfig fields), or @FILE.")
+    var metadata: String?
+    @Option(help: "Write structured events (turn reports, interruptions, failures) as JSON lines.")
+    var events: String?
+    @Flag(help: "Print the negotiated pipeline graph.") var verbose = false
+
+    func run() throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "parley.run")
+        logger.logLevel = verbose ? .info : .warning
+        let env = ProcessInfo.processInfo.environment
+        let registry = makeRegistry()
+
+        var agentConfig = try AgentConfig.load(path: config, environment: env)
+        if let metadata {
+            let data: Data
+            if metadata.hasPrefix("@") {
+                let path = String(metadata.dropFirst())
+                guard let d = FileManager.default.contents(atPath: path) else {
+                    throw CLIFailure(message: "\(path): cannot read metadata file")
+                }
+                data = d
+            } else {
+                data = Data(metadata.utf8)
+            }
+            agentConfig = try SessionOverrides(json: data, logger: logger).applied(to: agentConfig, registry: registry)
+        }
+
+        let wav: WAVFile
+        do { wav = try WAVReader.read(path: input) } catch { throw CLIFailure(message: "\(error)") }
+        guard wav.frameCount > 0 else { throw CLIFailure(message: "\(input): the WAV file has no samples") }
+        let inputFormat = AudioFormat(sampleRate: wav.format.sampleRate, channels: wav.format.channels,
+                                      frameDurationMs: agentConfig.audio.frameMs)
+        let outputCaps = AudioCaps(sampleRates: [agentConfig.audio.sampleRate], channels: [1])
+        let graph = try PipelineAssembler(registry: registry, environment: env)
+            .build(agentConfig, input: inputFormat, outputCaps: outputCaps)
+        if verbose { print(graph.summary) }
+
+        let recorder: ReplyRecorder
+        do { recorder = try ReplyRecorder(path: output, format: graph.outputFormat) } catch {
+            throw CLIFailure(message: "\(error)")
+        }
+        let eventLog = try events.map { try EventLog(path: $0) }
+        let collector = TurnCollector()
+        let pipeline = Pipeline(
+            graph: graph, id: "run", clock: SystemClock(),
+            policy: realtime ? .realtime : .offline, pacing: realtime ? .realtime : .asFastAsPossible,
+            source: SampleArraySource(samples: wav.samples, format: inputFormat), logger: logger,
+            output: { recorder.handle($0) },
+            events: { event in
+                collector.record(event)
+                eventLog?.write(event)
+            })
+        try pipeline.start()
+        let outcome = pipeline.waitBlocking()
+        eventLog?.close()
+        do { try recorder.finish(padTo: Nanos(wav.duration * 1e9)) } catch { throw CLIFailure(message: "\(error)") }
+
+        let stats = pipeline.stats()
+        print(LatencyTable.render(turns: collector.turns, stats: stats, realtime: realtime))
+        print("reply: \(output) (\(String(format: "%.2f", Double(recorder.agentSamples) / Double(graph.outputFormat.sampleRate))) s of agent audio in \(collector.turns.count) turn(s))")
+        switch outcome {
+        case .finished: break
+        case .failed(let f): throw CLIFailure(message: "pipeline failed: \(f)")
+        case .cancelled: throw CLIFailure(message: "pipeline was cancelled")
+        }
+    }
+}
+
+/// Collects turn reports from the loop thread for printing after the run.
+final class TurnCollector: Sendable {
+    private let storage = Mutex<[TurnReport]>([])
+    func record(_ event: PipelineEvent) {
+        if case .turn(let t) = event { storage.withLock { $0.append(t) } }
+    }
+    var turns: [TurnReport] { storage.withLock { $0 } }
+}
+
+import Synchronization

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+import Testing
+
+/// Drives the real `parley` executable from the build directory.
+@Suite("parley CLI", .serialized)
+struct CLITests {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The `parley` binary next to the test bundle (same build configuration and scratch path).
+    static var binary: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // The test runner may live inside an .xctest bundle directory.
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("parley").path), dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("parley")
+    }
+
+    func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = args
+        p.currentDirectoryURL = Self.packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func tempFile(_ name: String, _ contents: Data) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("parley-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try contents.write(to: url)
+        return url.path
+    }
+
+    @Test("the README's main job runs on the shipped question and writes a reply with a latency table")
+    func mainJob() throws {
+        let out = try tempFile("reply.wav", Data())
+        let r = try run(["run", "--config", "Examples/local.yaml", "--input", "Examples/question.wav", "--output", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Per-turn latency"))
+        #expect(r.stdout.contains("voice-to-voice"))
+        let size = (try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+        #expect(size > 44 + 48_000) // more than half a second of 48 kHz audio
+        #expect(r.stdout.contains("in 1 turn(s)"))
+    }
+
+    @Test("a corrupt WAV gives one error line and exit 1")
+    func corruptWAV() throws {
+        let bad = try tempFile("corrupt.wav", Data("RIFF\u{0}\u{0}\u{0}\u{0}WAVEjunkjunk".utf8))
+        let r = try run(["run", "--config", "Examples/local.yaml", "--input", bad, "--output", bad + ".out.wav"])
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("parley: error: \(bad): not a usable WAV file:") == true, "\(r.stderr)")
+    }
+
+    @Test("a missing input file is reported, not crashed on")
+    func missingWAV() throws {
+        let r = try run(["run", "--config", "Examples/local.yaml", "--input", "/nonexistent/q.wav", "--output", "/tmp/x.wav"])
+        #expect(r.status == 1)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.hasPrefix("parley: error: /nonexistent/q.wav"))
+    }
+
+    @Test("an unknown provider gives the file:line:key error and exit 2")
+    func unknownProvider() throws {
+        let cfg = try tempFile("unknown.yaml", Data("pipeline:\n  vad: nosuchvad\n".utf8))
+        let r = try run(["run", "--config", cfg, "--input", "Examples/question.wav", "--output", "/tmp/x.wav"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "parley: error: \(cfg):2:8: pipeline.vad: \"nosuchvad\" is not a registered vad provider (allowed: energy)\n")
+    }
+
+    @Test("a bad option type gives the file:line:key error and exit 2")
+    func badOptionType() throws {
+        let cfg = try tempFile("badopt.yaml", Data("pipeline:\n  vad: { provider: energy, min_speech_ms: [1, 2] }\n".utf8))
+        let r = try run(["run", "--config", cfg, "--input", "Examples/question.wav", "--output", "/tmp/x.wav"])
+        #expect(r.status == 2)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.hasPrefix("parley: error: \(cfg):2:43: pipeline.vad.min_speech_ms: <sequence>"), "\(r.stderr)")
+    }
+
+    @Test("bad dispatch metadata names the field")
+    func badMetadata() throws {
+        let r = try run(["run", "--config", "Examples/local.yaml", "--input", "Examples/question.wav", "--output",
+                         "/tmp/x.wav", "--metadata", #"{"vad_enabled": "sometimes"}"#])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("vad_enabled"), "\(r.stderr)")
+    }
+
+    @Test("--events writes one JSON object per turn")
+    func eventsFile() throws {
+        let events = try tempFile("events.jsonl", Data())
+        let r = try run(["run", "--config", "Examples/local.yaml", "--input", "Examples/question.wav", "--output",
+                         events + ".wav", "--events", events])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")
+        let turns = lines.filter { $0.contains("\"event\":\"turn\"") }
+        #expect(turns.count == 1)
+        for l in lines { #expect((try? JSONSerialization.jsonObject(with: Data(l.utf8))) != nil, "\(l)") }
+    }
+}
