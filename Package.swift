@@ -56,7 +56,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ParleyCoreTests",
+            dependencies: ["ParleyCore", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ParleyAudioTests", dependencies: ["ParleyAudio"], swiftSettings: strict),
         .testTarget(
             name: "ParleyAgentTests",

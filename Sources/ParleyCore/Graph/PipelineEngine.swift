@@ -84,6 +84,7 @@ final class PipelineEngine {
     var mediaClockOffset: Nanos?
     var state: State = .idle
     var turns: TurnTracker
+    let turnTimers: (voiceToVoice: Metrics.Timer, endpointing: Metrics.Timer, response: Metrics.Timer)
     let output: (Frame) -> Void
     let events: (PipelineEvent) -> Void
 
@@ -99,6 +100,10 @@ final class PipelineEngine {
         self.events = events
         inbox = PipelineInbox(signal: signal)
         turns = TurnTracker(stageNames: graph.nodes.map { $0.stage.name })
+        let dims = [("pipeline", pipelineID)]
+        turnTimers = (Metrics.Timer(label: "parley_turn_voice_to_voice_seconds", dimensions: dims, preferredDisplayUnit: .milliseconds),
+                      Metrics.Timer(label: "parley_turn_endpointing_seconds", dimensions: dims, preferredDisplayUnit: .milliseconds),
+                      Metrics.Timer(label: "parley_turn_response_seconds", dimensions: dims, preferredDisplayUnit: .milliseconds))
         timers.reserveCapacity(64)
         for n in graph.nodes { nodes.append(NodeState(stage: n.stage, pipelineID: pipelineID)) }
         for (i, e) in graph.edges.enumerated() {
@@ -382,7 +387,12 @@ final class PipelineEngine {
     private func deliverToSink(_ frame: Frame, at now: Nanos) {
         switch frame {
         case .audio(let a) where a.role == .agent:
-            if let report = turns.agentAudioOut(at: now) { events(.turn(report)) }
+            if let report = turns.agentAudioOut(at: now) {
+                turnTimers.voiceToVoice.recordNanoseconds(report.voiceToVoice)
+                turnTimers.endpointing.recordNanoseconds(report.endpointingDelay)
+                turnTimers.response.recordNanoseconds(report.responseLatency)
+                events(.turn(report))
+            }
         case .control(.metric(let m)):
             turns.metric(m)
         case .control(.error(let f)) where f.isFatal:
