@@ -32,8 +32,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // PCM formats, WAV I/O (Opus comes with the audio issue).
-        .target(name: "ParleyAudio", dependencies: ["ParleyCore"], swiftSettings: strict),
+        // libopus, through static inline wrappers for its variadic ctl calls.
+        .systemLibrary(name: "COpus", path: "Sources/COpus", pkgConfig: "opus",
+                       providers: [.apt(["libopus-dev"]), .brew(["opus"])]),
+        // WAV I/O, Opus encode/decode, reply recording, jitter buffer.
+        .target(name: "ParleyAudio", dependencies: ["ParleyCore", "COpus"], swiftSettings: strict),
         // The voice session: config schema, per-session overrides, pipeline assembly.
         .target(
             name: "ParleyAgent",
