@@ -23,13 +23,8 @@ public struct PipelineAssembler {
     /// Builds the graph. `input` is the format audio arrives in; `outputCaps` what the output
     /// (file writer, RTP sender) needs. Converters are inserted by the engine as needed.
     public func build(_ config: AgentConfig, input: AudioFormat, outputCaps: AudioCaps) throws -> PipelineGraph {
-        var builder = PipelineBuilder(input: input)
         // Bring input to the configured internal format first, so every stage sees one format.
-        let internalFormat = config.audio.format
-        if input.sampleRate != internalFormat.sampleRate || input.channels != internalFormat.channels
-            || input.samplesPerFrame != internalFormat.samplesPerFrame {
-            builder = builder.then(FormatGate(format: internalFormat))
-        }
+        var builder = PipelineBuilder(input: input).convert(to: config.audio.format)
         if let stages = config.pipeline.stages {
             builder = try appendExplicit(stages, to: builder)
         } else {
@@ -67,20 +62,4 @@ public struct PipelineAssembler {
         } ?? .processor
         return try registry.makeStage(kind, from: node, environment: environment)
     }
-}
-
-/// A stage that accepts only the pipeline's internal format, so the engine inserts the
-/// converters from the input format right at the start. It forwards frames unchanged.
-final class FormatGate: Stage {
-    let format: AudioFormat
-    var name: String { "format \(format)" }
-    var accepts: FrameKinds { .audio }
-    var inputCaps: AudioCaps {
-        AudioCaps(sampleRates: [format.sampleRate], channels: [format.channels],
-                  frameDurationMs: Int(format.frameDurationMs.rounded()))
-    }
-
-    init(format: AudioFormat) { self.format = format }
-
-    func process(_ frame: Frame, _ context: StageContext) { context.emit(frame) }
 }

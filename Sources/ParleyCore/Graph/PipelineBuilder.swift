@@ -23,6 +23,7 @@ public struct PipelineBuilder {
     indirect enum Step {
         case stage(any Stage)
         case parallel([[Step]])
+        case convert(AudioFormat)
     }
 
     private var steps: [Step] = []
@@ -43,6 +44,14 @@ public struct PipelineBuilder {
 
     public func then(_ stages: [any Stage]) -> PipelineBuilder {
         stages.reduce(self) { $0.then($1) }
+    }
+
+    /// Converts whatever arrives here to `format` (inserting only the converters needed),
+    /// e.g. to bring any input to the pipeline's internal format before the first stage.
+    public func convert(to format: AudioFormat) -> PipelineBuilder {
+        var b = self
+        b.steps.append(.convert(format))
+        return b
     }
 
     /// Fan-out to each branch (every frame goes to all of them), fan-in into whatever follows.
@@ -103,6 +112,9 @@ private struct BuildContext {
                 let ready = stage.accepts.contains(.audio) ? try convert(from: merged, to: stage.inputCaps) : merged
                 current = [addNode(stage, inputs: ready, isConverter: false)]
                 reachable.formUnion(stage.produces)
+            case .convert(let format):
+                let caps = AudioCaps(sampleRates: [format.sampleRate], channels: [format.channels])
+                current = try convert(from: merge(current, wanting: caps), to: caps, exactFrame: format.samplesPerFrame)
             case .parallel(let branches):
                 if branches.isEmpty { continue }
                 var ends: [End] = []
