@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "ParleyAudio", targets: ["ParleyAudio"]),
         .library(name: "ParleyAgent", targets: ["ParleyAgent"]),
         .library(name: "ParleyBuiltinPlugins", targets: ["ParleyBuiltinPlugins"]),
+        .library(name: "ParleyWebRTCPlugins", targets: ["ParleyWebRTCPlugins"]),
+        .library(name: "ParleySpeexPlugins", targets: ["ParleySpeexPlugins"]),
         .executable(name: "parley", targets: ["parley"]),
     ],
     dependencies: [
@@ -50,10 +52,21 @@ let package = Package(
             path: "Plugins/Builtin",
             swiftSettings: strict
         ),
+        // WebRTC VAD from Debian's libwebrtc-audio-processing (BSD-3). No pkgConfig: its .pc
+        // adds -D flags SwiftPM rejects; the module map links the library by name.
+        .systemLibrary(name: "CWebRTCVAD", path: "Sources/CWebRTCVAD"),
+        .target(name: "ParleyWebRTCPlugins", dependencies: ["ParleyCore", "CWebRTCVAD"], path: "Plugins/WebRTC",
+                swiftSettings: strict),
+        // speexdsp noise suppression (BSD-3).
+        .systemLibrary(name: "CSpeexDSP", path: "Sources/CSpeexDSP", pkgConfig: "speexdsp",
+                       providers: [.apt(["libspeexdsp-dev"]), .brew(["speexdsp"])]),
+        .target(name: "ParleySpeexPlugins", dependencies: ["ParleyCore", "CSpeexDSP"], path: "Plugins/Speex",
+                swiftSettings: strict),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins",
+                "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins", "ParleyWebRTCPlugins",
+                "ParleySpeexPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,6 +81,11 @@ let package = Package(
         .testTarget(
             name: "ParleyAgentTests",
             dependencies: ["ParleyAgent", "ParleyBuiltinPlugins", "ParleyAudio", "ParleyCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ParleyPluginTests",
+            dependencies: ["ParleyWebRTCPlugins", "ParleySpeexPlugins", "ParleyBuiltinPlugins", "ParleyAudio", "ParleyCore"],
             swiftSettings: strict
         ),
         // Runs the built `parley` binary as a user would (bad input → one line, non-zero exit).

@@ -28,5 +28,16 @@ let package = Package(
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "AudioStageBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ParleyCore", package: "Parley"),
+                .product(name: "ParleyWebRTCPlugins", package: "Parley"),
+                .product(name: "ParleySpeexPlugins", package: "Parley"),
+            ],
+            path: "Benchmarks/AudioStageBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -6,11 +6,13 @@ import ParleyCore
 /// hysteresis, minimum speech/silence durations and onset padding.
 ///
 /// It is the dependency-free VAD that works before any model is installed: speech is a frame
-/// whose RMS level is above both `threshold_db` and the tracked noise floor plus
-/// `floor_margin_db`. The noise floor follows quiet frames quickly and loud frames slowly, so
-/// steady background noise raises it and stops counting as speech. It is not a speech model:
-/// loud non-speech sounds pass as speech. Model-based VADs (WebRTC, Silero) register under
-/// their own names.
+/// whose RMS level is above both `threshold_db` and the noise floor plus `floor_margin_db`.
+/// The noise floor is tracked by minimum statistics (Martin 2001, simplified): the quietest
+/// frame level over the last ~2 s. Speech has gaps, steady noise does not, so the minimum
+/// follows the noise — including noise that is present from the very first frame or rises
+/// while someone talks — and speech alone never lifts it. It is not a speech model: loud
+/// non-speech sounds pass as speech. Model-based VADs (WebRTC, Silero) register under their
+/// own names.
 ///
 /// Emits `userStartedSpeaking(at:)` after `min_speech_ms` of speech (stamped with the first
 /// voiced sample, minus padding) and `userStoppedSpeaking(speechEnd:)` after `min_silence_ms`
@@ -31,7 +33,12 @@ public final class EnergyVAD: Stage {
     public var inputCaps: AudioCaps { AudioCaps(channels: [1]) }
 
     public let settings: Settings
-    private var noiseFloorDB: Double = -70
+    /// Frame levels of the last `floorWindow` frames (a ring), for the minimum-statistics floor.
+    private var recentLevels: [Double]
+    private var recentIndex = 0
+    private var noiseFloorDB: Double = -90
+    /// ~2 s of 20 ms frames.
+    private static let floorWindow = 100
     private var speaking = false
     private var voicedRun: Nanos = 0
     private var silentRun: Nanos = 0
@@ -41,17 +48,19 @@ public final class EnergyVAD: Stage {
     public init(name: String = "vad:energy", settings: Settings = Settings()) {
         self.name = name
         self.settings = settings
+        recentLevels = Array(repeating: .infinity, count: Self.floorWindow)
     }
 
     public func process(_ frame: Frame, _ context: StageContext) {
         guard case .audio(let a) = frame else { return context.emit(frame) }
-        let level = a.levelDBFS
+        let level = max(a.levelDBFS, -120)
+        recentLevels[recentIndex] = level
+        recentIndex = (recentIndex + 1) % Self.floorWindow
+        var minimum = Double.infinity
+        for l in recentLevels where l < minimum { minimum = l }
+        // Smooth the floor so one very quiet frame doesn't yank it down for two seconds.
+        noiseFloorDB += (minimum - noiseFloorDB) * (minimum < noiseFloorDB ? 0.5 : 0.1)
         let voiced = level > settings.thresholdDB && level > noiseFloorDB + settings.floorMarginDB
-        // Track the floor: fast down, slow up (and not at all while speaking).
-        if level.isFinite {
-            if level < noiseFloorDB { noiseFloorDB += (level - noiseFloorDB) * 0.3 }
-            else if !voiced { noiseFloorDB += (level - noiseFloorDB) * 0.02 }
-        }
         let d = a.duration
         if voiced {
             if voicedRun == 0 { firstVoiced = a.timestamp }

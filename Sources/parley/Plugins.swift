@@ -2,11 +2,15 @@
 
 import ParleyBuiltinPlugins
 import ParleyCore
+import ParleySpeexPlugins
+import ParleyWebRTCPlugins
 
 /// The provider set this build of `parley` links. Adding a provider is one line here
 /// (plus its target in Package.swift); see Plugins/README.md.
 func makeRegistry() -> StageRegistry {
     let registry = StageRegistry()
     for r in BuiltinPlugins.registrations { registry.register(r) }
+    registry.register(WebRTCVADStage.registration)
+    registry.register(SpeexNoiseSuppressor.registration)
     return registry
 }

@@ -87,7 +87,7 @@ struct CLITests {
         let cfg = try tempFile("unknown.yaml", Data("pipeline:\n  vad: nosuchvad\n".utf8))
         let r = try run(["run", "--config", cfg, "--input", "Examples/question.wav", "--output", "/tmp/x.wav"])
         #expect(r.status == 2)
-        #expect(r.stderr == "parley: error: \(cfg):2:8: pipeline.vad: \"nosuchvad\" is not a registered vad provider (allowed: energy)\n")
+        #expect(r.stderr == "parley: error: \(cfg):2:8: pipeline.vad: \"nosuchvad\" is not a registered vad provider (allowed: energy, webrtc)\n")
     }
 
     @Test("a bad option type gives the file:line:key error and exit 2")
