@@ -1,6 +1,14 @@
 // swift-tools-version: 6.1
 // SPDX-License-Identifier: Apache-2.0
 import PackageDescription
+import Foundation
+
+/// The embedded local speech engines (sherpa-onnx with Silero VAD, Moonshine STT, Piper TTS)
+/// come from pinned PyPI wheels that `scripts/install-local-engines` puts in .local-engines/.
+/// Their targets exist only once that is done (scripts/test and scripts/demo always do it), so
+/// a plain `swift build` on a fresh checkout still builds everything else.
+let localEnginesInstalled = FileManager.default.fileExists(
+    atPath: Context.packageDirectory + "/.local-engines/pkgconfig/sherpa-onnx-c-api.pc")
 
 // Swift 6 language mode (the tools-version default) gives strict concurrency checking.
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
@@ -15,6 +23,7 @@ let package = Package(
         .library(name: "ParleyBuiltinPlugins", targets: ["ParleyBuiltinPlugins"]),
         .library(name: "ParleyWebRTCPlugins", targets: ["ParleyWebRTCPlugins"]),
         .library(name: "ParleySpeexPlugins", targets: ["ParleySpeexPlugins"]),
+        .library(name: "ParleyEspeakEngine", targets: ["ParleyEspeakEngine"]),
         .executable(name: "parley", targets: ["parley"]),
     ],
     dependencies: [
@@ -88,7 +97,23 @@ let package = Package(
             dependencies: ["ParleyWebRTCPlugins", "ParleySpeexPlugins", "ParleyBuiltinPlugins", "ParleyAudio", "ParleyCore"],
             swiftSettings: strict
         ),
+        // espeak-ng (GPL-3.0): instant fallback speech and the IPA phonemes Piper needs.
+        .systemLibrary(name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
+                       providers: [.apt(["libespeak-ng-dev"]), .brew(["espeak-ng"])]),
+        .target(name: "ParleyEspeakEngine", dependencies: ["CEspeakNG"], path: "Plugins/Espeak", swiftSettings: strict),
         // Runs the built `parley` binary as a user would (bad input → one line, non-zero exit).
         .testTarget(name: "ParleyCLITests", dependencies: ["parley"], swiftSettings: strict),
     ]
 )
+
+if localEnginesInstalled {
+    package.products.append(.library(name: "ParleySherpaEngines", targets: ["ParleySherpaEngines"]))
+    package.targets += [
+        .systemLibrary(name: "CSherpaOnnx", path: "Sources/CSherpaOnnx", pkgConfig: "sherpa-onnx-c-api"),
+        // Apache-2.0 sherpa-onnx, MIT models; Piper's phonemes come from the GPL espeak target.
+        .target(name: "ParleySherpaEngines", dependencies: ["CSherpaOnnx", "ParleyEspeakEngine"],
+                path: "Plugins/Sherpa", swiftSettings: strict),
+        .testTarget(name: "LocalEnginesTests", dependencies: ["ParleySherpaEngines", "ParleyEspeakEngine", "CSherpaOnnx"],
+                    swiftSettings: strict),
+    ]
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import CSherpaOnnx
+import Foundation
+import ParleyEspeakEngine
+import ParleySherpaEngines
+import Testing
+
+/// The installed engines, or nil (tests then skip, saying why).
+/// The files are found through `$PARLEY_LOCAL_ENGINES` or by walking up from this source file.
+enum Installed {
+    static let files: LocalEngineFiles? = {
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        return try? LocalEngineFiles.locate(from: here)
+    }()
+    static var available: Bool { files != nil }
+    static let skipReason: Comment = "local engines not installed: run scripts/install-local-engines (creates .local-engines/)"
+}
+
+/// Lower-case, punctuation removed, single spaces: how the engine survey scored WER.
+func normalised(_ text: String) -> [String] {
+    let kept = text.lowercased().unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "'" ? Character($0) : " " }
+    return String(kept).split(separator: " ").map(String.init)
+}
+
+/// Word error rate of `hypothesis` against `reference` (Levenshtein over words).
+func wordErrorRate(reference: String, hypothesis: String) -> Double {
+    let r = normalised(reference), h = normalised(hypothesis)
+    guard !r.isEmpty else { return h.isEmpty ? 0 : 1 }
+    var previous = Array(0...h.count)
+    for i in 1...r.count {
+        var current = [i] + Array(repeating: 0, count: h.count)
+        for j in stride(from: 1, through: h.count, by: 1) {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r[i - 1] == h[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return Double(previous[h.count]) / Double(r.count)
+}
+
+/// Resamples with sherpa-onnx's windowed-sinc resampler (test helper: in the pipeline the engine
+/// inserts conversions, stages never resample).
+func resample(_ samples: [Float], from inRate: Int, to outRate: Int) -> [Float] {
+    guard inRate != outRate else { return samples }
+    let cutoff = Float(min(inRate, outRate)) * 0.45
+    let r = SherpaOnnxCreateLinearResampler(Int32(inRate), Int32(outRate), cutoff, 6)!
+    defer { SherpaOnnxDestroyLinearResampler(r) }
+    let out = samples.withUnsafeBufferPointer { SherpaOnnxLinearResamplerResample(r, $0.baseAddress, Int32($0.count), 1)! }
+    defer { SherpaOnnxLinearResamplerResampleFree(out) }
+    return Array(UnsafeBufferPointer(start: out.pointee.samples, count: Int(out.pointee.n)))
+}
+
+func milliseconds(_ d: Duration) -> String {
+    String(format: "%.0f ms", Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+}
+
+func timed<T>(_ body: () throws -> T) rethrows -> (T, Duration) {
+    let start = ContinuousClock.now
+    let value = try body()
+    return (value, .now - start)
+}
+
+/// CPU time of the calling thread. The shared 2-core machine is often loaded, so wall-clock
+/// figures swing; with one ONNX Runtime thread (Moonshine) this is the engine's own cost.
+func threadCPUTime() -> Duration {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return .seconds(ts.tv_sec) + .nanoseconds(ts.tv_nsec)
+}
+
+/// Wall-clock and calling-thread CPU time of `body`.
+func timedCPU<T>(_ body: () throws -> T) rethrows -> (T, wall: Duration, cpu: Duration) {
+    let cpu0 = threadCPUTime()
+    let (value, wall) = try timed(body)
+    return (value, wall, threadCPUTime() - cpu0)
+}
+
+/// Speech padded with silence as the VAD would hand it over (Moonshine wants the tail).
+func padded(_ speech: [Float], leading: Double = 0.3, trailing: Double = 0.4) -> [Float] {
+    [Float](repeating: 0, count: Int(leading * 16_000)) + speech + [Float](repeating: 0, count: Int(trailing * 16_000))
+}
+
+@Suite("Local engines (sherpa-onnx + espeak-ng)", .serialized)
+struct LocalEnginesTests {
+    @Test("a missing model file is an error naming the path and the install script")
+    func missingModel() throws {
+        let files = LocalEngineFiles(root: URL(fileURLWithPath: "/nonexistent/.local-engines"))
+        let error = #expect(throws: LocalEngineError.self) { try SileroVADModel(files: files) }
+        let message = error.map { String(describing: $0) } ?? ""
+        #expect(message.contains("/nonexistent/.local-engines/models/silero-vad/silero_vad.onnx"))
+        #expect(message.contains("scripts/install-local-engines"))
+        #expect(throws: LocalEngineError.self) { try MoonshineRecognizer(files: files) }
+        #expect(throws: LocalEngineError.self) { try PiperSynthesizer(files: files) }
+    }
+
+    @Test("espeak-ng gives IPA for Piper", .enabled(if: Installed.available, Installed.skipReason))
+    func phonemes() throws {
+        let p = try EspeakPhonemizer()
+        let ipa = try p.phonemize("Hello world. How are you?")
+        #expect(ipa.count == 2)
+        #expect(ipa.first?.hasSuffix(".") == true)
+        #expect(ipa.last?.hasSuffix("?") == true)
+        #expect(ipa.joined().contains("ə") || ipa.joined().contains("ɛ"))
+    }
+
+    @Test("espeak-ng → WAV → Moonshine transcribes the question", .enabled(if: Installed.available, Installed.skipReason))
+    func espeakToMoonshine() throws {
+        let files = try #require(Installed.files)
+        let sentence = "What is the capital of France?"
+
+        let espeak = try EspeakSynthesizer(voice: "en-us")
+        var firstChunk: Duration?
+        var pcm: [Int16] = []
+        let start = ContinuousClock.now
+        try espeak.synthesize(sentence) { chunk in
+            if firstChunk == nil { firstChunk = .now - start }
+            pcm.append(contentsOf: chunk)
+            return true
+        }
+        let espeakTotal = ContinuousClock.now - start
+        #expect(pcm.count > espeak.sampleRate / 2, "espeak-ng produced \(pcm.count) samples")
+
+        // Through a real WAV file, as an operator's recording would arrive.
+        let wav = FileManager.default.temporaryDirectory.appendingPathComponent("parley-espeak-\(UUID().uuidString).wav")
+        defer { try? FileManager.default.removeItem(at: wav) }
+        let floats = pcm.map { Float($0) / 32768 }
+        #expect(SherpaOnnxWriteWave(floats, Int32(floats.count), Int32(espeak.sampleRate), wav.path) == 1)
+        let wave = try #require(SherpaOnnxReadWave(wav.path))
+        defer { SherpaOnnxFreeWave(wave) }
+        let read = Array(UnsafeBufferPointer(start: wave.pointee.samples, count: Int(wave.pointee.num_samples)))
+        let audio = padded(resample(read, from: Int(wave.pointee.sample_rate), to: 16_000))
+
+        let (stt, load) = try timed { try MoonshineRecognizer(files: files) }
+        let (text, latency, cpu) = try timedCPU { try stt.transcribe(audio, sampleRate: 16_000) }
+        let wer = wordErrorRate(reference: sentence, hypothesis: text)
+        print("[local-engines] espeak-ng: first chunk \(milliseconds(firstChunk ?? .zero)), whole sentence \(milliseconds(espeakTotal)); "
+              + "Moonshine: load \(milliseconds(load)) (of which warm-up \(milliseconds(stt.warmUpDuration ?? .zero))), "
+              + "first utterance STT \(milliseconds(latency)) (thread CPU \(milliseconds(cpu))) for \(String(format: "%.2f", Double(audio.count) / 16_000)) s; WER \(wer)")
+        #expect(normalised(text) == normalised(sentence), "Moonshine heard \"\(text)\"")
+    }
+
+    @Test("Piper → Moonshine round trip, and Silero VAD separates speech from silence",
+          .enabled(if: Installed.available, Installed.skipReason))
+    func piperRoundTripAndVAD() throws {
+        let files = try #require(Installed.files)
+        let sentences = ["Turn on the kitchen lights.", "How far is the moon from the earth?"]
+
+        let (piper, piperLoad) = try timed { try PiperSynthesizer(files: files) }
+        let (stt, sttLoad) = try timed { try MoonshineRecognizer(files: files) }
+        // Warm the decoder with real speech as a stage would at startup (espeak-ng makes it in ~1 ms).
+        let warmClip = try EspeakSynthesizer().synthesize("Hello, how can I help you today?").map { Float($0) / 32768 }
+        let (_, speechWarmUp) = try timed { try stt.warmUp(with: resample(warmClip, from: 22_050, to: 16_000)) }
+        print("[local-engines] load: Piper \(milliseconds(piperLoad)), Moonshine \(milliseconds(sttLoad)) "
+              + "(buzz warm-up in init), speech warm-up \(milliseconds(speechWarmUp))")
+
+        var speechForVAD: [Float] = []
+        for (i, sentence) in sentences.enumerated() {
+            let (audio, ttsTime) = try timed { try piper.synthesize(sentence) }
+            #expect(audio.sampleRate == 22_050)
+            #expect(audio.duration > 0.5 && audio.duration < 6, "Piper made \(audio.duration) s")
+            let speech16k = resample(audio.samples, from: audio.sampleRate, to: 16_000)
+            let (text, sttTime, sttCPU) = try timedCPU { try stt.transcribe(padded(speech16k)) }
+            let wer = wordErrorRate(reference: sentence, hypothesis: text)
+            print("[local-engines] Piper time-to-audio \(milliseconds(ttsTime)) for \(String(format: "%.2f", audio.duration)) s "
+                  + "(\(i == 0 ? "first call" : "warm")); Moonshine STT \(milliseconds(sttTime)) (thread CPU \(milliseconds(sttCPU))); round-trip WER \(wer)")
+            // VITS samples noise, so the audio differs run to run; the survey measured 0 % here.
+            #expect(wer <= 0.2, "Moonshine heard \"\(text)\" for \"\(sentence)\"")
+            if i == 0 { speechForVAD = speech16k }
+        }
+
+        // VAD: 1 s silence, the first sentence, 1 s silence; then 2 s of faint noise only.
+        let vad = try SileroVADModel(files: files)
+        let silence = [Float](repeating: 0, count: 16_000)
+        let input = silence + speechForVAD + silence
+        var speechWindows = 0, silentWindowsInSilence = 0, windows = 0
+        let (_, vadTime) = timed {
+            var i = 0
+            while i + SileroVADModel.windowSize <= input.count {
+                let inSpeech = vad.accept(Array(input[i ..< i + SileroVADModel.windowSize]))
+                windows += 1
+                if inSpeech { speechWindows += 1 }
+                if !inSpeech && i + SileroVADModel.windowSize <= silence.count { silentWindowsInSilence += 1 }
+                i += SileroVADModel.windowSize
+            }
+            vad.flush()
+        }
+        let segments = vad.popSegments()
+        print("[local-engines] Silero VAD: \(windows) windows in \(milliseconds(vadTime)); "
+              + "segments \(segments.map { "\($0.start)..<\($0.end)" }); speech windows \(speechWindows)")
+        #expect(silentWindowsInSilence == silence.count / SileroVADModel.windowSize, "VAD fired in the leading silence")
+        #expect(segments.count == 1)
+        if let seg = segments.first {
+            // The segment covers the speech (within the VAD's padding/hangover).
+            #expect(seg.start >= silence.count - 8_000 && seg.start <= silence.count + 8_000)
+            #expect(seg.end >= silence.count + speechForVAD.count - 8_000)
+        }
+
+        vad.reset()
+        var rng = SystemRandomNumberGenerator()
+        let noise = (0 ..< 32_000).map { _ in Float.random(in: -0.003 ... 0.003, using: &rng) }
+        var noiseSpeech = false
+        for start in stride(from: 0, to: noise.count - SileroVADModel.windowSize, by: SileroVADModel.windowSize) {
+            noiseSpeech = vad.accept(Array(noise[start ..< start + SileroVADModel.windowSize])) || noiseSpeech
+        }
+        vad.flush()
+        #expect(!noiseSpeech && vad.popSegments().isEmpty, "VAD called faint noise speech")
+    }
+}
