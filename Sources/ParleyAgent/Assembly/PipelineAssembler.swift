@@ -24,7 +24,9 @@ public struct PipelineAssembler {
     /// (file writer, RTP sender) needs. Converters are inserted by the engine as needed.
     public func build(_ config: AgentConfig, input: AudioFormat, outputCaps: AudioCaps) throws -> PipelineGraph {
         // Bring input to the configured internal format first, so every stage sees one format.
-        var builder = PipelineBuilder(input: input).convert(to: config.audio.format)
+        var builder = PipelineBuilder(input: input)
+        builder.converterQuality = config.audio.resamplerQuality
+        builder = builder.convert(to: config.audio.format)
         if let stages = config.pipeline.stages {
             builder = try appendExplicit(stages, to: builder)
         } else {
