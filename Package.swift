@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "ParleyWebRTCPlugins", targets: ["ParleyWebRTCPlugins"]),
         .library(name: "ParleySpeexPlugins", targets: ["ParleySpeexPlugins"]),
         .library(name: "ParleyEspeakEngine", targets: ["ParleyEspeakEngine"]),
+        .library(name: "ParleyRTC", targets: ["ParleyRTC"]),
         .executable(name: "parley", targets: ["parley"]),
     ],
     dependencies: [
@@ -97,6 +98,12 @@ let package = Package(
             dependencies: ["ParleyWebRTCPlugins", "ParleySpeexPlugins", "ParleyBuiltinPlugins", "ParleyAudio", "ParleyCore"],
             swiftSettings: strict
         ),
+        // WebRTC transport. Wire formats so far (STUN, SDP, RTP/RTCP); OpenSSL for HMAC/digests and, next, DTLS.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        .target(name: "ParleyRTC", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .testTarget(name: "ParleyRTCTests", dependencies: ["ParleyRTC"],
+                    exclude: ["Fixtures/capture_aiortc.py"], swiftSettings: strict),
         // espeak-ng (GPL-3.0): instant fallback speech and the IPA phonemes Piper needs.
         .systemLibrary(name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
                        providers: [.apt(["libespeak-ng-dev"]), .brew(["espeak-ng"])]),

@@ -1,0 +1,35 @@
+// swift-tools-version: 6.1
+// SPDX-License-Identifier: Apache-2.0
+//
+// libFuzzer targets for ParleyRTC's parsers. Kept in their own package so the main build and
+// test run never compile them (they only link with -sanitize=fuzzer). See README.md:
+//
+//   cd Fuzz && swift build -c release -Xswiftc -sanitize=fuzzer,address --product FuzzSTUN
+//   .build/release/FuzzSTUN -max_total_time=600 Corpus/STUN
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "ParleyFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Parley", path: "../.."),
+    ],
+    targets: [
+        // Declares LLVMFuzzerRunDriver (the symbol comes from -sanitize=fuzzer's runtime).
+        .systemLibrary(name: "CLibFuzzer", path: "CLibFuzzer"),
+        .executableTarget(
+            name: "FuzzSTUN", dependencies: ["CLibFuzzer", .product(name: "ParleyRTC", package: "Parley")], path: "FuzzSTUN",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzRTP", dependencies: ["CLibFuzzer", .product(name: "ParleyRTC", package: "Parley")], path: "FuzzRTP",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzRTCP", dependencies: ["CLibFuzzer", .product(name: "ParleyRTC", package: "Parley")], path: "FuzzRTCP",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FuzzSDP", dependencies: ["CLibFuzzer", .product(name: "ParleyRTC", package: "Parley")], path: "FuzzSDP",
+            swiftSettings: strict),
+    ]
+)
