@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "ParleySpeexPlugins", targets: ["ParleySpeexPlugins"]),
         .library(name: "ParleyEspeakEngine", targets: ["ParleyEspeakEngine"]),
         .library(name: "ParleyRTC", targets: ["ParleyRTC"]),
+        .library(name: "ParleyLiveKit", targets: ["ParleyLiveKit"]),
         .executable(name: "parley", targets: ["parley"]),
     ],
     dependencies: [
@@ -76,7 +77,7 @@ let package = Package(
             name: "parley",
             dependencies: [
                 "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins", "ParleyWebRTCPlugins",
-                "ParleySpeexPlugins",
+                "ParleySpeexPlugins", "ParleyLiveKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -104,6 +105,10 @@ let package = Package(
         .target(name: "ParleyRTC", dependencies: ["COpenSSL"], swiftSettings: strict),
         .testTarget(name: "ParleyRTCTests", dependencies: ["ParleyRTC"],
                     exclude: ["Fixtures/capture_aiortc.py"], swiftSettings: strict),
+        // LiveKit: access tokens so far; server API, signalling, rooms and the agent worker next.
+        .target(name: "ParleyLiveKit", dependencies: ["ParleyRTC"], swiftSettings: strict),
+        .testTarget(name: "ParleyLiveKitTests", dependencies: ["ParleyLiveKit"],
+                    exclude: ["Fixtures/token_peer.py"], swiftSettings: strict),
         // espeak-ng (GPL-3.0): instant fallback speech and the IPA phonemes Piper needs.
         .systemLibrary(name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
                        providers: [.apt(["libespeak-ng-dev"]), .brew(["espeak-ng"])]),

@@ -118,4 +118,20 @@ struct CLITests {
         #expect(turns.count == 1)
         for l in lines { #expect((try? JSONSerialization.jsonObject(with: Data(l.utf8))) != nil, "\(l)") }
     }
+
+    @Test("parley token mints a token that parley token --verify accepts; a wrong secret is refused by name")
+    func tokenCommand() throws {
+        let mint = try run(["token", "--api-key", "devkey", "--api-secret", "secret", "--identity", "u1", "--room", "r1",
+                            "--agent", "support-agent"])
+        #expect(mint.status == 0, "\(mint.stderr)")
+        let jwt = mint.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(jwt.split(separator: ".").count == 3)
+        let ok = try run(["token", "--verify", jwt], env: ["LIVEKIT_API_KEY": "devkey", "LIVEKIT_API_SECRET": "secret"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("\"agentName\" : \"support-agent\""))
+        let bad = try run(["token", "--verify", jwt, "--api-key", "devkey", "--api-secret", "wrong"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "parley: error: token signature does not match the API secret\n")
+        #expect(!bad.stderr.contains(jwt))
+    }
 }
