@@ -202,6 +202,40 @@ struct PipelineTests {
         #expect(p.outcome == .failed(StageFailure(stage: "crasher", message: "provider closed the socket", isFatal: true)))
     }
 
+    @Test("provider results posted after an interruption are dropped if they are agent output, kept if user output")
+    func staleMailboxResults() throws {
+        /// Hands each frame to a (simulated) provider thread, remembering the epoch it started in.
+        final class Offloader: Stage {
+            let name = "offloader"
+            var accepts: FrameKinds { .audio }
+            var started: [(StageMailbox, UInt64)] = []
+            func process(_ frame: Frame, _ context: StageContext) { started.append((context.mailbox, context.epoch)) }
+        }
+        let stage = Offloader()
+        let p = try EmbeddedPipeline(stages: [stage])
+        var frames = FrameFactory()
+        p.push(frames.audio())
+        p.run()
+        let (mailbox, epoch) = try #require(stage.started.first)
+        p.interrupt(.userSpeech)
+        p.run()
+        // The provider finishes late: its reply audio is stale, the user's transcript is not.
+        mailbox.post(frames.audio(role: .agent), epoch: epoch)
+        mailbox.post(.transcript(TranscriptFrame(text: "hello", isFinal: true, segmentID: "s1")), epoch: epoch)
+        p.run()
+        #expect(!p.outputs.contains { $0.audio?.role == .agent })
+        #expect(p.outputs.contains { if case .transcript(let t) = $0 { return t.text == "hello" }; return false })
+        #expect(p.stats().stages[0].staleDropped == 1)
+        // Work started after the interruption flows normally.
+        p.push(frames.audio())
+        p.run()
+        let (mailbox2, epoch2) = stage.started[1]
+        #expect(epoch2 == epoch + 1)
+        mailbox2.post(frames.audio(role: .agent), epoch: epoch2)
+        p.run()
+        #expect(p.outputs.contains { $0.audio?.role == .agent })
+    }
+
     @Test("cancel stops every stage, drops queued data and ends with .cancelled")
     func cancellation() throws {
         final class Tracker: Stage {

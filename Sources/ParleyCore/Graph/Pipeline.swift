@@ -100,7 +100,7 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// Live input: hands a frame to the pipeline input (thread-safe, never blocks).
-    public func push(_ frame: Frame) { engine.inbox.post(node: PipelineGraph.input, .frame(frame)) }
+    public func push(_ frame: Frame) { engine.inbox.post(node: PipelineGraph.input, .frame(frame, epoch: nil)) }
 
     /// Cancels the agent's current reply everywhere (as if the input raised an interruption).
     public func interrupt(_ cause: Interruption.Cause = .explicit) {

@@ -36,6 +36,10 @@ final class PipelineEngine {
         var processing = LatencyHistogram()
         var processingTimer: Metrics.Timer
         var lastInterruption: UInt64 = 0
+        /// Interruptions delivered to this node; results posted with an older epoch are stale.
+        var epoch: UInt64 = 0
+        /// Agent output posted through the mailbox after an interruption made it stale.
+        var staleDropped: UInt64 = 0
         var endOfStreamSeen = 0
         var startOfStreamSeen = 0
         /// Media time just after the last audio frame delivered here (for endpointing figures).
@@ -192,7 +196,10 @@ final class PipelineEngine {
     func raiseInterruption(from node: Int, cause: Interruption.Cause) {
         let i = Interruption(id: nextInterruptionID, cause: cause, origin: node, raisedAt: clock.now())
         nextInterruptionID += 1
-        if node >= 0 { nodes[node].lastInterruption = i.id }
+        if node >= 0 {
+            nodes[node].lastInterruption = i.id
+            nodes[node].epoch += 1 // whatever the raiser had in flight is cancelled too
+        }
         turns.interrupted(at: i.raisedAt)
         events(.interruption(i))
         emit(from: node, .control(.interruption(i)))
@@ -277,9 +284,12 @@ final class PipelineEngine {
 
     private func handlePosted(_ posted: PipelineInbox.Posted) {
         switch posted.message {
-        case .frame(let f):
+        case .frame(let f, let epoch):
             if posted.node == PipelineGraph.input {
                 if case .audio(let a) = f { turns.input(mediaEnd: a.endTimestamp) }
+            } else if let epoch, epoch < nodes[posted.node].epoch, f.isCancelledByInterruption {
+                nodes[posted.node].staleDropped += 1
+                return
             }
             emit(from: posted.node, f)
         case .interrupt(let cause):
@@ -369,6 +379,7 @@ final class PipelineEngine {
             // Fan-in: the same interruption arrives once per branch; act on it once.
             guard i.id != node.lastInterruption else { return }
             node.lastInterruption = i.id
+            node.epoch += 1
             node.stage.interrupted(i, node.context)
             emit(from: index, .control(c))
             return

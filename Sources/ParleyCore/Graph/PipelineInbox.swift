@@ -9,7 +9,9 @@ import Synchronization
 /// Draining swaps two preallocated arrays, so a steady flow of posts allocates nothing.
 final class PipelineInbox: Sendable {
     enum Message: Sendable {
-        case frame(Frame)
+        /// A frame to emit from the node. `epoch`, when set, is the node's interruption epoch
+        /// at the time the work that produced it started (see `StageContext.epoch`).
+        case frame(Frame, epoch: UInt64?)
         case interrupt(Interruption.Cause)
         case cancel
     }

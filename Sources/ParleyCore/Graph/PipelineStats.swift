@@ -14,6 +14,8 @@ public struct PipelineStats: Sendable {
         public var name: String
         public var isConverter: Bool
         public var processing: LatencyHistogram
+        /// Agent output from a provider thread that arrived after an interruption and was dropped.
+        public var staleDropped: UInt64
     }
 
     public var edges: [EdgeProbe]
@@ -31,7 +33,7 @@ extension PipelineEngine {
             },
             stages: graph.nodes.indices.map {
                 .init(name: graph.nodes[$0].stage.name, isConverter: graph.nodes[$0].isConverter,
-                      processing: nodes[$0].processing)
+                      processing: nodes[$0].processing, staleDropped: nodes[$0].staleDropped)
             })
     }
 }

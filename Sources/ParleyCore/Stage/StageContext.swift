@@ -61,6 +61,13 @@ public final class StageContext {
     /// outputs (they are emitted on the loop, in order).
     public var mailbox: StageMailbox { StageMailbox(node: node, inbox: engine.inbox) }
 
+    /// How many interruptions have reached this stage. Capture it when handing work to a
+    /// provider thread and post the results with `mailbox.post(_:epoch:)`: agent output that
+    /// was started before a later interruption is then dropped by the engine on arrival
+    /// (counted in `PipelineStats.StageProbe.staleDropped`), so a reply that was cut off can't
+    /// leak out of a provider that was slow to notice. User output (transcripts) always passes.
+    public var epoch: UInt64 { engine.nodes[node].epoch }
+
     /// Reports a failure. A fatal one stops the pipeline after this pass.
     public func fail(_ message: String, fatal: Bool) {
         engine.emit(from: node, .control(.error(StageFailure(stage: name, message: message, isFatal: fatal))))
@@ -79,7 +86,10 @@ public struct StageMailbox: Sendable {
     let node: Int
     let inbox: PipelineInbox
 
-    public func post(_ frame: Frame) { inbox.post(node: node, .frame(frame)) }
-    /// Runs `body` on the pipeline loop (for state changes that must happen there).
+    public func post(_ frame: Frame) { inbox.post(node: node, .frame(frame, epoch: nil)) }
+
+    /// Posts a frame produced by work started at interruption epoch `epoch` (`StageContext.epoch`).
+    public func post(_ frame: Frame, epoch: UInt64) { inbox.post(node: node, .frame(frame, epoch: epoch)) }
+    /// Raises an interruption from this stage (as `StageContext.raiseInterruption` does).
     public func interruption(_ cause: Interruption.Cause) { inbox.post(node: node, .interrupt(cause)) }
 }
