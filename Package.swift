@@ -77,7 +77,7 @@ let package = Package(
             name: "parley",
             dependencies: [
                 "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins", "ParleyWebRTCPlugins",
-                "ParleySpeexPlugins", "ParleyLiveKit",
+                "ParleySpeexPlugins", "ParleyLiveKit", "ParleyEspeakEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -112,7 +112,8 @@ let package = Package(
         // espeak-ng (GPL-3.0): instant fallback speech and the IPA phonemes Piper needs.
         .systemLibrary(name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
                        providers: [.apt(["libespeak-ng-dev"]), .brew(["espeak-ng"])]),
-        .target(name: "ParleyEspeakEngine", dependencies: ["CEspeakNG"], path: "Plugins/Espeak", swiftSettings: strict),
+        .target(name: "ParleyEspeakEngine", dependencies: ["CEspeakNG", "ParleyCore"], path: "Plugins/Espeak",
+                swiftSettings: strict),
         // Runs the built `parley` binary as a user would (bad input → one line, non-zero exit).
         .testTarget(name: "ParleyCLITests", dependencies: ["parley"], swiftSettings: strict),
     ]
@@ -123,9 +124,14 @@ if localEnginesInstalled {
     package.targets += [
         .systemLibrary(name: "CSherpaOnnx", path: "Sources/CSherpaOnnx", pkgConfig: "sherpa-onnx-c-api"),
         // Apache-2.0 sherpa-onnx, MIT models; Piper's phonemes come from the GPL espeak target.
-        .target(name: "ParleySherpaEngines", dependencies: ["CSherpaOnnx", "ParleyEspeakEngine"],
+        .target(name: "ParleySherpaEngines", dependencies: ["CSherpaOnnx", "ParleyEspeakEngine", "ParleyCore"],
                 path: "Plugins/Sherpa", swiftSettings: strict),
-        .testTarget(name: "LocalEnginesTests", dependencies: ["ParleySherpaEngines", "ParleyEspeakEngine", "CSherpaOnnx"],
+        .testTarget(name: "LocalEnginesTests",
+                    dependencies: ["ParleySherpaEngines", "ParleyEspeakEngine", "CSherpaOnnx", "ParleyCore",
+                                   "ParleyWebRTCPlugins", "ParleyBuiltinPlugins", "ParleyAgent"],
                     swiftSettings: strict),
     ]
+    if let cli = package.targets.first(where: { $0.name == "parley" }) {
+        cli.dependencies.append("ParleySherpaEngines")
+    }
 }

@@ -25,6 +25,7 @@ public enum BuiltinPlugins {
     public static let registrations: [StageRegistration] = [
         EnergyVAD.registration,
         LoopbackResponder.registration,
+        EchoResponder.registration,
         Passthrough.registration,
     ]
 }

@@ -2,8 +2,12 @@
 
 import ParleyBuiltinPlugins
 import ParleyCore
+import ParleyEspeakEngine
 import ParleySpeexPlugins
 import ParleyWebRTCPlugins
+#if canImport(ParleySherpaEngines)
+import ParleySherpaEngines
+#endif
 
 /// The provider set this build of `parley` links. Adding a provider is one line here
 /// (plus its target in Package.swift); see Plugins/README.md.
@@ -12,5 +16,9 @@ func makeRegistry() -> StageRegistry {
     for r in BuiltinPlugins.registrations { registry.register(r) }
     registry.register(WebRTCVADStage.registration)
     registry.register(SpeexNoiseSuppressor.registration)
+    registry.register(EspeakTTSStage.registration)
+    #if canImport(ParleySherpaEngines)
+    registry.register(MoonshineSTTStage.registration)
+    #endif
     return registry
 }

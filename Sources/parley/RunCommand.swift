@@ -71,7 +71,10 @@ struct RunCommand: ParsableCommand {
             graph: graph, id: "run", clock: SystemClock(),
             policy: realtime ? .realtime : .offline, pacing: realtime ? .realtime : .asFastAsPossible,
             source: SampleArraySource(samples: wav.samples, format: inputFormat), logger: logger,
-            output: { recorder.handle($0) },
+            output: { frame in
+                recorder.handle(frame)
+                collector.record(frame)
+            },
             events: { event in
                 collector.record(event)
                 eventLog?.write(event)
@@ -82,6 +85,11 @@ struct RunCommand: ParsableCommand {
         do { try recorder.finish(padTo: Nanos(wav.duration * 1e9)) } catch { throw CLIFailure(message: "\(error)") }
 
         let stats = pipeline.stats()
+        if !collector.conversation.isEmpty {
+            print("Conversation")
+            for line in collector.conversation { print("  " + line) }
+            print("")
+        }
         print(LatencyTable.render(turns: collector.turns, stats: stats, realtime: realtime))
         print("reply: \(output) (\(String(format: "%.2f", Double(recorder.agentSamples) / Double(graph.outputFormat.sampleRate))) s of agent audio in \(collector.turns.count) turn(s))")
         switch outcome {
@@ -92,13 +100,29 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// Collects turn reports from the loop thread for printing after the run.
+/// Collects turn reports and the conversation (final user transcripts, agent text) from the
+/// loop thread for printing after the run.
 final class TurnCollector: Sendable {
     private let storage = Mutex<[TurnReport]>([])
+    private let lines = Mutex<[String]>([])
+
     func record(_ event: PipelineEvent) {
         if case .turn(let t) = event { storage.withLock { $0.append(t) } }
     }
+
+    func record(_ frame: Frame) {
+        switch frame {
+        case .transcript(let t) where t.isFinal && t.role == .user:
+            lines.withLock { $0.append(String(format: "[%6.2f s] user:  ", Double(t.end) / 1e9) + t.text) }
+        case .text(let t) where t.role == .agent:
+            lines.withLock { $0.append("           agent: " + t.text) }
+        default:
+            break
+        }
+    }
+
     var turns: [TurnReport] { storage.withLock { $0 } }
+    var conversation: [String] { lines.withLock { $0 } }
 }
 
 import Synchronization

@@ -206,3 +206,75 @@ struct LocalEnginesTests {
         #expect(!noiseSpeech && vad.popSegments().isEmpty, "VAD called faint noise speech")
     }
 }
+
+import ParleyAgent
+import ParleyBuiltinPlugins
+import ParleyCore
+import ParleyWebRTCPlugins
+
+/// The whole local speech path through the real engine: WebRTC VAD → Moonshine STT → echo →
+/// espeak-ng TTS, assembled from Examples/local-speech.yaml, on a spoken question.
+@Suite("Local speech pipeline", .serialized)
+struct LocalSpeechPipelineTests {
+    @Test("the spoken question is transcribed, answered and spoken back, with a complete turn report")
+    func endToEnd() async throws {
+        guard let files = try? LocalEngineFiles.locate() else {
+            Issue.record("local engines not installed: run scripts/install-local-engines")
+            return
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let registry = StageRegistry()
+        for r in BuiltinPlugins.registrations { registry.register(r) }
+        registry.register(WebRTCVADStage.registration)
+        registry.register(EspeakTTSStage.registration)
+        registry.register(MoonshineSTTStage.registration)
+        var env = ProcessInfo.processInfo.environment
+        env["PARLEY_LOCAL_ENGINES"] = files.root.path
+        let config = try AgentConfig.load(path: root.appendingPathComponent("Examples/local-speech.yaml").path,
+                                          environment: env)
+        // The question, spoken by espeak-ng at 22.05 kHz, with silence around it.
+        let speech = try EspeakSynthesizer(voice: "en-us", wordsPerMinute: 160).synthesize("What is the capital of France?")
+        let silence = [Int16](repeating: 0, count: 22_050 / 2)
+        let samples = silence + speech + silence + silence
+        let input = AudioFormat(sampleRate: 22_050, channels: 1, frameDurationMs: 20)
+        let graph = try PipelineAssembler(registry: registry, environment: env)
+            .build(config, input: input, outputCaps: AudioCaps(sampleRates: [48_000], channels: [1]))
+
+        let outputs = Box()
+        let pipeline = Pipeline(graph: graph, id: "local-speech", policy: .offline, pacing: .asFastAsPossible,
+                                source: SampleArraySource(samples: samples, format: input),
+                                output: { outputs.add($0) }, events: { outputs.add($0) })
+        try pipeline.start()
+        #expect(await pipeline.wait() == .finished)
+        _ = pipeline.waitBlocking()
+
+        let transcript = outputs.frames.compactMap { f -> String? in
+            if case .transcript(let t) = f, t.isFinal { return t.text }
+            return nil
+        }
+        #expect(transcript.count == 1)
+        let words = transcript.first?.lowercased().filter { $0.isLetter || $0 == " " } ?? ""
+        #expect(words == "what is the capital of france", "heard: \(transcript)")
+        let agentAudio = outputs.frames.reduce(0) { n, f in
+            if case .audio(let a) = f, a.role == .agent { return n + a.sampleCount }
+            return n
+        }
+        #expect(agentAudio > 48_000, "agent spoke \(agentAudio) samples")   // "You said: …" is > 1 s
+        let turns = outputs.events.compactMap { e -> TurnReport? in if case .turn(let t) = e { return t }; return nil }
+        let turn = try #require(turns.first)
+        #expect(turn.endpointingDelay == .ms(300))
+        #expect(turn.metrics.contains { $0.name == "stt_final" })
+        print("[local speech] heard \"\(transcript.first ?? "")\"; endpointing \(turn.endpointingDelay.milliseconds) ms, "
+              + "response \(turn.responseLatency.milliseconds) ms, voice-to-voice \(turn.voiceToVoice.milliseconds) ms; "
+              + turn.metrics.map { "\($0.stage) \($0.name) \($0.nanoseconds.milliseconds) ms" }.joined(separator: ", "))
+    }
+
+    final class Box: @unchecked Sendable {
+        // @unchecked: written only from the pipeline's loop thread; read after waitBlocking() joined it.
+        var frames: [Frame] = []
+        var events: [PipelineEvent] = []
+        func add(_ f: Frame) { frames.append(f) }
+        func add(_ e: PipelineEvent) { events.append(e) }
+    }
+}

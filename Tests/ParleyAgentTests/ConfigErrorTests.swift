@@ -97,9 +97,14 @@ struct ConfigErrorTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }
         #expect(!files.isEmpty)
         for f in files {
+            // Every example parses and validates; the ones whose providers this test target
+            // links (the built-ins) are assembled too. The speech examples are assembled by
+            // LocalEnginesTests, which links the engines.
             let config = try AgentConfig.load(path: dir.appendingPathComponent(f).path, environment: [:])
-            _ = try PipelineAssembler(registry: Self.registry, environment: [:])
-                .build(config, input: .standard, outputCaps: .any)
+            if f == "local.yaml" {
+                _ = try PipelineAssembler(registry: Self.registry, environment: [:])
+                    .build(config, input: .standard, outputCaps: .any)
+            }
         }
     }
 }

@@ -33,6 +33,7 @@ final class PipelineEngine {
         var inputs: [Int] = []
         var outputs: [Int] = []
         let accepts: FrameKinds
+        let produces: FrameKinds
         var processing = LatencyHistogram()
         var processingTimer: Metrics.Timer
         var lastInterruption: UInt64 = 0
@@ -48,6 +49,7 @@ final class PipelineEngine {
         init(stage: any Stage, pipelineID: String) {
             self.stage = stage
             accepts = stage.accepts
+            produces = stage.produces
             processingTimer = Metrics.Timer(label: "parley_stage_processing_seconds",
                                             dimensions: [("pipeline", pipelineID), ("stage", stage.name)],
                                             preferredDisplayUnit: .microseconds)
@@ -177,10 +179,12 @@ final class PipelineEngine {
 
     // MARK: Emitting
 
-    /// Sends `frame` from `node` (or the input, −1) to its output edges.
+    /// Sends `frame` from `node` (or the input, −1) to its output edges. `forwarded` marks a
+    /// frame the engine passes on for the stage (unaccepted kinds, control frames the stage
+    /// let through): those are not the stage's own output, so the turn probes ignore them.
     @inline(__always)
-    func emit(from node: Int, _ frame: Frame) {
-        if node >= 0 { observeEmission(node, frame) }
+    func emit(from node: Int, _ frame: Frame, forwarded: Bool = false) {
+        if node >= 0 && !forwarded { observeEmission(node, frame) }
         let targets = node == PipelineGraph.input ? inputEdges : nodes[node].outputs
         let now = clock.now()
         for e in targets { push(frame, to: e, at: now) }
@@ -216,7 +220,11 @@ final class PipelineEngine {
             events(.stageFailure(f))
             if f.isFatal { logger.error("stage failed", metadata: ["stage": "\(f.stage)", "reason": "\(f.message)"]) }
         default:
-            if frame.isCancelledByInterruption || isUserTranscript(frame) { turns.stageOutput(node: node, at: clock.now()) }
+            // Only kinds the stage declares it produces count as its output (a stage that
+            // re-emits what it was given is not "answering").
+            if nodes[node].produces.contains(frame.kind) && (frame.isCancelledByInterruption || isUserTranscript(frame)) {
+                turns.stageOutput(node: node, at: clock.now())
+            }
         }
     }
 
@@ -362,9 +370,17 @@ final class PipelineEngine {
             handleControl(c, node: node)
         case .audio(let a):
             node.mediaPosition = a.endTimestamp
-            if node.accepts.contains(.audio) { node.stage.process(q.frame, node.context) } else { emit(from: target, q.frame) }
+            if node.accepts.contains(.audio) {
+                node.stage.process(q.frame, node.context)
+            } else {
+                emit(from: target, q.frame, forwarded: true)
+            }
         default:
-            if node.accepts.contains(q.frame.kind) { node.stage.process(q.frame, node.context) } else { emit(from: target, q.frame) }
+            if node.accepts.contains(q.frame.kind) {
+                node.stage.process(q.frame, node.context)
+            } else {
+                emit(from: target, q.frame, forwarded: true)
+            }
         }
         let spent = clock.now() - start
         node.processing.record(spent)
@@ -381,7 +397,7 @@ final class PipelineEngine {
             node.lastInterruption = i.id
             node.epoch += 1
             node.stage.interrupted(i, node.context)
-            emit(from: index, .control(c))
+            emit(from: index, .control(c), forwarded: true)
             return
         case .endOfStream:
             node.endOfStreamSeen += 1
@@ -392,7 +408,7 @@ final class PipelineEngine {
         default:
             break
         }
-        if node.stage.control(c, node.context) == .forward { emit(from: index, .control(c)) }
+        if node.stage.control(c, node.context) == .forward { emit(from: index, .control(c), forwarded: true) }
     }
 
     private func deliverToSink(_ frame: Frame, at now: Nanos) {

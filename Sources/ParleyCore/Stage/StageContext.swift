@@ -28,6 +28,10 @@ public final class StageContext {
         self.logger = logger
     }
 
+    /// How far the input has got on the media timeline (end of the latest input audio frame):
+    /// where a stage that generates audio places the start of its reply.
+    public var mediaNow: Nanos { engine.turns.inputMediaEnd }
+
     /// The pipeline clock (nanoseconds).
     public func now() -> Nanos { engine.clock.now() }
     public var clock: any PipelineClock { engine.clock }
