@@ -99,12 +99,15 @@ let package = Package(
             dependencies: ["ParleyWebRTCPlugins", "ParleySpeexPlugins", "ParleyBuiltinPlugins", "ParleyAudio", "ParleyCore"],
             swiftSettings: strict
         ),
-        // WebRTC transport. Wire formats so far (STUN, SDP, RTP/RTCP); OpenSSL for HMAC/digests and, next, DTLS.
+        // WebRTC transport: wire formats (STUN, SDP, RTP/RTCP), DTLS 1.2 over OpenSSL, SRTP over libsrtp2.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
-        .target(name: "ParleyRTC", dependencies: ["COpenSSL"], swiftSettings: strict),
+        // libsrtp2 (BSD-3): SRTP/SRTCP keyed by the DTLS-SRTP handshake.
+        .systemLibrary(name: "CSRTP", path: "Sources/CSRTP", pkgConfig: "libsrtp2",
+                       providers: [.apt(["libsrtp2-dev"]), .brew(["srtp"])]),
+        .target(name: "ParleyRTC", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: strict),
         .testTarget(name: "ParleyRTCTests", dependencies: ["ParleyRTC"],
-                    exclude: ["Fixtures/capture_aiortc.py"], swiftSettings: strict),
+                    exclude: ["Fixtures/capture_aiortc.py", "Fixtures/dtls_peer_aiortc.py"], swiftSettings: strict),
         // LiveKit: access tokens so far; server API, signalling, rooms and the agent worker next.
         .target(name: "ParleyLiveKit", dependencies: ["ParleyRTC"], swiftSettings: strict),
         .testTarget(name: "ParleyLiveKitTests", dependencies: ["ParleyLiveKit"],

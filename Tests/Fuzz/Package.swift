@@ -31,5 +31,9 @@ let package = Package(
         .executableTarget(
             name: "FuzzSDP", dependencies: ["CLibFuzzer", .product(name: "ParleyRTC", package: "Parley")], path: "FuzzSDP",
             swiftSettings: strict),
+        // Arbitrary datagrams to a server-role DTLSTransport mid-handshake (DTLSFuzzChecks).
+        .executableTarget(
+            name: "FuzzDTLS", dependencies: ["CLibFuzzer", .product(name: "ParleyRTC", package: "Parley")], path: "FuzzDTLS",
+            swiftSettings: strict),
     ]
 )

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-targets=("${1:-FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP}")
+targets=("${1:-FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS}")
 seconds="${2:-600}"
 runs="${RUNS:-1000000}"
 
