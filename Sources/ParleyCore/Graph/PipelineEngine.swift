@@ -214,8 +214,6 @@ final class PipelineEngine {
         case .control(.userStoppedSpeaking(let speechEnd)):
             turns.userStoppedSpeaking(speechEnd: speechEnd, decisionMedia: nodes[node].mediaPosition,
                                       at: clock.now(), mediaClockOffset: mediaClockOffset)
-        case .control(.userStartedSpeaking):
-            turns.userStartedSpeaking()
         case .control(.error(let f)):
             events(.stageFailure(f))
             if f.isFatal { logger.error("stage failed", metadata: ["stage": "\(f.stage)", "reason": "\(f.message)"]) }

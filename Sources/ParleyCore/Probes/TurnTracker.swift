@@ -59,8 +59,6 @@ struct TurnTracker {
 
     mutating func input(mediaEnd: Nanos) { inputMediaEnd = mediaEnd }
 
-    mutating func userStartedSpeaking() {}
-
     mutating func userStoppedSpeaking(speechEnd: Nanos, decisionMedia: Nanos, at now: Nanos, mediaClockOffset: Nanos?) {
         open = true
         self.speechEnd = speechEnd
