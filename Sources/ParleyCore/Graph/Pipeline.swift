@@ -56,7 +56,11 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// For live input stamped with pipeline-clock capture times: media time == clock time.
-    public func setLiveInput() { engine.mediaClockOffset = 0 }
+    /// Call before `start()` (after it, the engine belongs to the loop thread).
+    public func setLiveInput() {
+        precondition(thread == nil, "setLiveInput() must be called before start()")
+        engine.mediaClockOffset = 0
+    }
 
     /// Starts every stage (a stage that fails to start fails the call, naming it), then the loop thread.
     public func start() throws {
