@@ -9,7 +9,8 @@ struct Parley: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Realtime voice-AI agents: run pipelines on files, in LiveKit rooms, behind a session API.",
-        subcommands: [RunCommand.self, PluginsCommand.self, BenchCommand.self, TokenCommand.self]
+        subcommands: [RunCommand.self, PluginsCommand.self, BenchCommand.self, TokenCommand.self, RoomCommand.self,
+                      DispatchCommand.self]
     )
 
     /// Runs the command; a failure prints one clear line (no stack trace) and exits non-zero.

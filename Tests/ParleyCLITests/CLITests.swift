@@ -134,4 +134,49 @@ struct CLITests {
         #expect(bad.stderr == "parley: error: token signature does not match the API secret\n")
         #expect(!bad.stderr.contains(jwt))
     }
+
+    @Test("parley room and dispatch commands work against the LiveKit test server, and name the cause on failure")
+    func roomAndDispatchCommands() throws {
+        let python = Self.packageRoot.appendingPathComponent(".test-peers/venv/bin/python")
+        try #require(FileManager.default.isExecutableFile(atPath: python.path), "run scripts/install-test-peers")
+        let server = Process()
+        server.executableURL = python
+        server.arguments = [Self.packageRoot.appendingPathComponent("Tests/LiveKitTestServer/server.py").path,
+                            "--port", "0", "--api-key", "devkey", "--api-secret", "secret", "--exit-on-stdin-eof"]
+        let out = Pipe(), input = Pipe()
+        server.standardOutput = out
+        server.standardInput = input
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+        }
+        var portLine = Data()
+        while !portLine.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            portLine.append(chunk)
+        }
+        let port = try #require(Int(String(decoding: portLine, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let env = ["LIVEKIT_URL": "ws://127.0.0.1:\(port)", "LIVEKIT_API_KEY": "devkey", "LIVEKIT_API_SECRET": "secret"]
+
+        let create = try run(["room", "create", "support-7", "--max-participants", "2", "--agent", "support-agent"], env: env)
+        #expect(create.status == 0, "\(create.stderr)")
+        #expect(create.stdout.contains("support-7"))
+        let list = try run(["room", "list"], env: env)
+        #expect(list.status == 0 && list.stdout.contains("support-7"), "\(list.stdout)\(list.stderr)")
+        let dispatches = try run(["dispatch", "list", "--room", "support-7"], env: env)
+        #expect(dispatches.status == 0 && dispatches.stdout.contains("support-agent"), "\(dispatches.stdout)\(dispatches.stderr)")
+        let delete = try run(["room", "delete", "support-7"], env: env)
+        #expect(delete.status == 0, "\(delete.stderr)")
+        let again = try run(["room", "delete", "support-7"], env: env)
+        #expect(again.status == 1)
+        #expect(again.stderr.hasPrefix("parley: error:") && again.stderr.contains("not_found"), "\(again.stderr)")
+        var wrong = env
+        wrong["LIVEKIT_API_SECRET"] = "wrong"
+        let denied = try run(["room", "list"], env: wrong)
+        #expect(denied.status == 1 && denied.stderr.contains("unauthenticated"), "\(denied.stderr)")
+        #expect(!denied.stderr.contains("wrong"))
+    }
 }
