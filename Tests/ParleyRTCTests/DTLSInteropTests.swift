@@ -115,23 +115,9 @@ struct DTLSInteropTests {
 
 /// The aiortc fixture, and whether the test-peer venv can import aiortc.
 enum AiortcPeer {
-    /// `.test-peers/venv/bin/python` at the package root.
-    static let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".test-peers/venv/bin/python").path
-
-    static let available: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import aiortc"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
-
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/dtls_peer_aiortc.py").path
+    static let python = TestPeers.python
+    static let available = TestPeers.canImport("aiortc")
+    static let script = TestPeers.fixture("dtls_peer_aiortc.py")
 }
 
 /// Lines of JSON from a child's stdout, blocking.

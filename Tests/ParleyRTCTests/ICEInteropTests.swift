@@ -72,21 +72,7 @@ struct ICEInteropTests {
 
 /// The aioice fixture, and whether the test-peer venv can import aioice.
 enum AioicePeer {
-    /// `<package root>/.test-peers/venv/bin/python`.
-    static let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".test-peers/venv/bin/python").path
-
-    static let available: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import aioice"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
-
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/ice_peer_aioice.py").path
+    static let python = TestPeers.python
+    static let available = TestPeers.canImport("aioice")
+    static let script = TestPeers.fixture("ice_peer_aioice.py")
 }
