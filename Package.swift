@@ -99,15 +99,19 @@ let package = Package(
             dependencies: ["ParleyWebRTCPlugins", "ParleySpeexPlugins", "ParleyBuiltinPlugins", "ParleyAudio", "ParleyCore"],
             swiftSettings: strict
         ),
-        // WebRTC transport: wire formats (STUN, SDP, RTP/RTCP), DTLS 1.2 over OpenSSL, SRTP over libsrtp2.
+        // WebRTC transport: wire formats (STUN, SDP, RTP/RTCP), ICE, DTLS 1.2 over OpenSSL, SRTP over libsrtp2, SCTP/DCEP over usrsctp.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         // libsrtp2 (BSD-3): SRTP/SRTCP keyed by the DTLS-SRTP handshake.
         .systemLibrary(name: "CSRTP", path: "Sources/CSRTP", pkgConfig: "libsrtp2",
                        providers: [.apt(["libsrtp2-dev"]), .brew(["srtp"])]),
-        .target(name: "ParleyRTC", dependencies: ["COpenSSL", "CSRTP"], swiftSettings: strict),
+        // usrsctp (BSD-3): the SCTP stack under WebRTC data channels, in AF_CONN mode. No pkgConfig:
+        // usrsctp.pc adds -DINET -DINET6, which SwiftPM rejects; the module map links it by name.
+        .systemLibrary(name: "CUsrSCTP", path: "Sources/CUsrSCTP"),
+        .target(name: "ParleyRTC", dependencies: ["COpenSSL", "CSRTP", "CUsrSCTP"], swiftSettings: strict),
         .testTarget(name: "ParleyRTCTests", dependencies: ["ParleyRTC"],
-                    exclude: ["Fixtures/capture_aiortc.py", "Fixtures/dtls_peer_aiortc.py", "Fixtures/ice_peer_aioice.py"],
+                    exclude: ["Fixtures/capture_aiortc.py", "Fixtures/dtls_peer_aiortc.py", "Fixtures/ice_peer_aioice.py",
+                              "Fixtures/sctp_peer_aiortc.py"],
                     swiftSettings: strict),
         // LiveKit: access tokens so far; server API, signalling, rooms and the agent worker next.
         .target(name: "ParleyLiveKit", dependencies: ["ParleyRTC"], swiftSettings: strict),
