@@ -25,7 +25,9 @@ let package = Package(
         .library(name: "ParleySpeexPlugins", targets: ["ParleySpeexPlugins"]),
         .library(name: "ParleyEspeakEngine", targets: ["ParleyEspeakEngine"]),
         .library(name: "ParleyRTC", targets: ["ParleyRTC"]),
+        .library(name: "ParleyWebRTC", targets: ["ParleyWebRTC"]),
         .library(name: "ParleyLiveKit", targets: ["ParleyLiveKit"]),
+        .library(name: "ParleyServer", targets: ["ParleyServer"]),
         .executable(name: "parley", targets: ["parley"]),
     ],
     dependencies: [
@@ -33,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         // The engine: frames, queues, stages, graph, runner, clock, probes, registry, YAML layer.
@@ -77,7 +81,7 @@ let package = Package(
             name: "parley",
             dependencies: [
                 "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins", "ParleyWebRTCPlugins",
-                "ParleySpeexPlugins", "ParleyLiveKit", "ParleyEspeakEngine",
+                "ParleySpeexPlugins", "ParleyLiveKit", "ParleyEspeakEngine", "ParleyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -113,7 +117,28 @@ let package = Package(
                     exclude: ["Fixtures/capture_aiortc.py", "Fixtures/dtls_peer_aiortc.py", "Fixtures/ice_peer_aioice.py",
                               "Fixtures/sctp_peer_aiortc.py"],
                     swiftSettings: strict),
-        // LiveKit: access tokens so far; server API, signalling, rooms and the agent worker next.
+        // PeerConnection: ICE → DTLS → SRTP/SCTP, an Opus audio track with the jitter buffer, data channels, RTCP SR/RR.
+        .target(name: "ParleyWebRTC", dependencies: ["ParleyRTC", "ParleyAudio", "ParleyCore"], swiftSettings: strict),
+        .testTarget(name: "ParleyWebRTCTests", dependencies: ["ParleyWebRTC", "ParleyRTC", "ParleyAudio", "ParleyCore"],
+                    exclude: ["Fixtures/pc_peer_aiortc.py"], swiftSettings: strict),
+        // The session backend: HTTP API (Hummingbird 2), auth, SQLite store (sqlite-nio, WAL).
+        .target(
+            name: "ParleyServer",
+            dependencies: [
+                "ParleyLiveKit", "ParleyAgent", "ParleyCore", "ParleyRTC",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ParleyServerTests",
+            dependencies: ["ParleyServer", "ParleyLiveKit", "ParleyAgent", "ParleyCore", "parley",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: strict
+        ),
+        // LiveKit: access tokens and the Twirp server API; signalling, rooms and the agent worker next.
         .target(name: "ParleyLiveKit", dependencies: ["ParleyRTC"], swiftSettings: strict),
         .testTarget(name: "ParleyLiveKitTests", dependencies: ["ParleyLiveKit"],
                     exclude: ["Fixtures/token_peer.py"], swiftSettings: strict),

@@ -48,6 +48,7 @@ public final class DataChannel: @unchecked Sendable {
     /// DCEP OPEN has been handed to usrsctp (ours), so we now wait for the ACK.
     var openSent = false
     var resetRequested = false
+    var resetAttempts = 0
 
     init(id: UInt16, label: String, protocol: String, reliability: DataChannelReliability, priority: UInt16,
          negotiated: Bool, association: SCTPAssociation) {

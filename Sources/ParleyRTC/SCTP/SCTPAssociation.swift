@@ -415,7 +415,13 @@ public final class SCTPAssociation: @unchecked Sendable {
                     channel.pendingBytes = 0
                 }
             }
-            if flags & UInt16(SCTP_STREAM_RESET_OUTGOING_SSN) != 0 || failed {
+            if failed && channel.resetRequested && channel.resetAttempts < Self.maxResetAttempts {
+                // Denied or failed, typically because a reset from the peer was in progress at the
+                // same moment (both sides closing): ask again on the next drain instead of closing
+                // only on our side, which would leave the peer's channel open.
+                channel.resetRequested = false
+                channel.resetAttempts += 1
+            } else if flags & UInt16(SCTP_STREAM_RESET_OUTGOING_SSN) != 0 || failed {
                 finishClose(channel)
             }
         }
@@ -530,14 +536,22 @@ public final class SCTPAssociation: @unchecked Sendable {
         }
     }
 
+    /// How often a denied outgoing stream reset is retried before the channel is closed locally.
+    static let maxResetAttempts = 5
+
     private func requestReset(_ channel: DataChannel) {
         guard let socket, currentState == .connected else {
             finishClose(channel)
             return
         }
         if parley_sctp_reset_outgoing_stream(socket, channel.id) < 0 {
-            let code = errno
-            if code == EALREADY || code == EBUSY || code == EAGAIN { return }  // retried on the next drain
+            // usrsctp refuses a second RE-CONFIG while one is outstanding (EALREADY/EBUSY/EAGAIN,
+            // EINPROGRESS on some paths) — common when both sides close at once. Ask again on the
+            // next drain (every 10 ms timer tick); give up and close locally only after a few tries.
+            if channel.resetAttempts < Self.maxResetAttempts * 20 {
+                channel.resetAttempts += 1
+                return
+            }
             finishClose(channel)
             return
         }

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+import Logging
+import SQLiteNIO
+
+/// The default store: one SQLite file in WAL mode (readers never block the writer; a `kill -9`
+/// loses no committed transaction), one connection, every operation a transaction behind an
+/// async FIFO lock. The schema is versioned by `schema_migrations`.
+public final class SQLiteSessionStore: SessionStore {
+    private let connection: SQLiteConnection
+    private let lock = AsyncSerialLock()
+    public let path: String
+
+    /// Ordered schema steps; a step runs once, in the same transaction that records it.
+    static let migrations: [(version: Int, name: String, sql: [String])] = [
+        (1, "create sessions", [
+            """
+            CREATE TABLE sessions (
+                id TEXT PRIMARY KEY NOT NULL,
+                owner TEXT NOT NULL,
+                room_name TEXT NOT NULL,
+                participant_identity TEXT NOT NULL,
+                profile TEXT NOT NULL,
+                agent_name TEXT NOT NULL,
+                mode TEXT NOT NULL CHECK (mode IN ('voice', 'video')),
+                dispatch_id TEXT,
+                config_json TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('active', 'ended')),
+                created_at_ms INTEGER NOT NULL,
+                token_expires_at_ms INTEGER NOT NULL,
+                ended_at_ms INTEGER,
+                end_reason TEXT,
+                origin TEXT NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX sessions_owner_status ON sessions (owner, status, created_at_ms)",
+            // A room hosts at most one active session; ended ones keep their name for history.
+            "CREATE UNIQUE INDEX sessions_active_room ON sessions (room_name) WHERE status = 'active'",
+        ]),
+    ]
+
+    private init(connection: SQLiteConnection, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
+    /// Opens (creating if needed) and migrates the database at `path` (`:memory:` for a private one).
+    public static func open(path: String, logger: Logger = Logger(label: "parley.server.store")) async throws
+        -> SQLiteSessionStore {
+        let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
+        let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+        let store = SQLiteSessionStore(connection: connection, path: path)
+        do {
+            try await store.configure()
+            try await store.migrate(logger: logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return store
+    }
+
+    private func configure() async throws {
+        _ = try await connection.query("PRAGMA journal_mode = WAL")
+        // NORMAL in WAL mode: a process crash (kill -9) never loses a commit; only an OS crash or
+        // power cut can drop the last transactions, and never corrupts the file.
+        _ = try await connection.query("PRAGMA synchronous = NORMAL")
+        _ = try await connection.query("PRAGMA busy_timeout = 5000")
+        _ = try await connection.query("PRAGMA foreign_keys = ON")
+    }
+
+    private func migrate(logger: Logger) async throws {
+        try await transaction { c in
+            _ = try await c.query("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    applied_at_ms INTEGER NOT NULL)
+                """)
+        }
+        for migration in Self.migrations {
+            try await transaction { c in
+                let done = try await c.query("SELECT 1 FROM schema_migrations WHERE version = ?",
+                                             [.integer(SQLiteInt64(migration.version))])
+                guard done.isEmpty else { return }
+                for statement in migration.sql { _ = try await c.query(statement) }
+                _ = try await c.query("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
+                                      [.integer(SQLiteInt64(migration.version)), .text(migration.name), .integer(SQLiteInt64(Self.nowMs()))])
+                logger.info("applied store migration", metadata: ["version": "\(migration.version)",
+                                                                  "name": "\(migration.name)"])
+            }
+        }
+    }
+
+    /// The applied schema versions (for tests and diagnostics).
+    public func schemaVersions() async throws -> [Int] {
+        try await lock.withLock {
+            try await self.connection.query("SELECT version FROM schema_migrations ORDER BY version").compactMap {
+                $0.column("version")?.integer.map { Int($0) }
+            }
+        }
+    }
+
+    /// `PRAGMA journal_mode` (expected `wal`) and `PRAGMA integrity_check` (expected `ok`).
+    public func diagnostics() async throws -> (journalMode: String, integrity: String) {
+        try await read { c in
+            let mode = try await c.query("PRAGMA journal_mode").first?.column("journal_mode")?.string ?? "?"
+            let check = try await c.query("PRAGMA integrity_check").first?.column("integrity_check")?.string ?? "?"
+            return (mode, check)
+        }
+    }
+
+    /// Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back on any error.
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T)
+        async throws -> T {
+        let c = connection
+        return try await lock.withLock {
+            _ = try await c.query("BEGIN IMMEDIATE")
+            do {
+                let value = try await body(c)
+                _ = try await c.query("COMMIT")
+                return value
+            } catch {
+                _ = try? await c.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        let c = connection
+        return try await lock.withLock { try await body(c) }
+    }
+
+    static let columns = """
+        id, owner, room_name, participant_identity, profile, agent_name, mode, dispatch_id, config_json, status,
+        created_at_ms, token_expires_at_ms, ended_at_ms, end_reason, origin
+        """
+
+    public func insert(_ s: SessionRecord) async throws {
+        try await transaction { c in
+            if try await !c.query("SELECT 1 FROM sessions WHERE id = ?", [.text(s.id)]).isEmpty {
+                throw SessionStoreError.duplicateID(s.id)
+            }
+            if try await !c.query("SELECT 1 FROM sessions WHERE room_name = ? AND status = 'active'",
+                                  [.text(s.roomName)]).isEmpty {
+                throw SessionStoreError.roomInUse(s.roomName)
+            }
+            _ = try await c.query("INSERT INTO sessions (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+                .text(s.id), .text(s.owner), .text(s.roomName), .text(s.participantIdentity), .text(s.profile),
+                .text(s.agentName), .text(s.mode.rawValue), s.dispatchID.map { .text($0) } ?? .null,
+                .text(s.configJSON), .text(s.status.rawValue), .integer(SQLiteInt64(s.createdAtMs)), .integer(SQLiteInt64(s.tokenExpiresAtMs)),
+                s.endedAtMs.map { .integer(SQLiteInt64($0)) } ?? .null, s.endReason.map { .text($0) } ?? .null, .text(s.origin),
+            ])
+        }
+    }
+
+    public func get(id: String) async throws -> SessionRecord? {
+        try await read { c in
+            try await c.query("SELECT \(Self.columns) FROM sessions WHERE id = ?", [.text(id)]).first.map(Self.record)
+        }
+    }
+
+    public func activeSession(roomName: String) async throws -> SessionRecord? {
+        try await read { c in
+            try await c.query("SELECT \(Self.columns) FROM sessions WHERE room_name = ? AND status = 'active'",
+                              [.text(roomName)]).first.map(Self.record)
+        }
+    }
+
+    public func list(owner: String, includeEnded: Bool, limit: Int) async throws -> [SessionRecord] {
+        try await read { c in
+            try await c.query("""
+                SELECT \(Self.columns) FROM sessions WHERE owner = ? \(includeEnded ? "" : "AND status = 'active'")
+                ORDER BY created_at_ms DESC, id LIMIT ?
+                """, [.text(owner), .integer(SQLiteInt64(limit))]).map(Self.record)
+        }
+    }
+
+    public func activeSessions() async throws -> [SessionRecord] {
+        try await read { c in
+            try await c.query("SELECT \(Self.columns) FROM sessions WHERE status = 'active' ORDER BY created_at_ms")
+                .map(Self.record)
+        }
+    }
+
+    public func markEnded(id: String, reason: String, atMs: Int64) async throws -> SessionRecord? {
+        try await transaction { c in
+            _ = try await c.query("""
+                UPDATE sessions SET status = 'ended', ended_at_ms = ?, end_reason = ?
+                WHERE id = ? AND status = 'active'
+                """, [.integer(SQLiteInt64(atMs)), .text(reason), .text(id)])
+            return try await c.query("SELECT \(Self.columns) FROM sessions WHERE id = ?", [.text(id)]).first
+                .map(Self.record)
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await read { c in try await c.query("SELECT COUNT(*) FROM schema_migrations").count }
+    }
+
+    public func close() async throws {
+        try await lock.withLock { try await self.connection.close() }
+    }
+
+    static func record(_ row: SQLiteRow) throws -> SessionRecord {
+        func text(_ name: String) throws -> String {
+            guard let v = row.column(name)?.string else { throw SessionStoreError.corrupt("\(name) is missing") }
+            return v
+        }
+        func optionalText(_ name: String) -> String? {
+            guard let v = row.column(name), !v.isNull else { return nil }
+            return v.string
+        }
+        func int(_ name: String) throws -> Int64 {
+            guard let v = row.column(name)?.integer else { throw SessionStoreError.corrupt("\(name) is missing") }
+            return Int64(v)
+        }
+        guard let mode = SessionRecord.Mode(rawValue: try text("mode")),
+              let status = SessionRecord.Status(rawValue: try text("status")) else {
+            throw SessionStoreError.corrupt("mode or status")
+        }
+        let ended = row.column("ended_at_ms").flatMap { $0.isNull ? nil : $0.integer }.map(Int64.init)
+        return SessionRecord(id: try text("id"), owner: try text("owner"), roomName: try text("room_name"),
+                             participantIdentity: try text("participant_identity"), profile: try text("profile"),
+                             agentName: try text("agent_name"), mode: mode, dispatchID: optionalText("dispatch_id"),
+                             configJSON: try text("config_json"), status: status,
+                             createdAtMs: try int("created_at_ms"), tokenExpiresAtMs: try int("token_expires_at_ms"),
+                             endedAtMs: ended, endReason: optionalText("end_reason"), origin: try text("origin"))
+    }
+
+    static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}

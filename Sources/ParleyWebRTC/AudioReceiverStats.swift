@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import ParleyAudio
+
+/// What the inbound audio stream did (RTCInboundRtpStreamStats, in part), plus the jitter buffer's own stats.
+public struct AudioReceiverStats: Sendable, Hashable {
+    public var ssrc: UInt32?
+    public var packetsReceived = 0
+    public var octetsReceived = 0
+    /// RTP packets that failed SRTP authentication or did not parse.
+    public var packetsDiscarded = 0
+    /// Packets whose payload type was not the negotiated Opus one.
+    public var unknownPayloadType = 0
+    /// Extended highest sequence number received (RFC 3550 §A.1).
+    public var extendedHighestSequence: UInt32 = 0
+    /// Expected − received (RFC 3550 §6.4.1), never below 0.
+    public var packetsLost: Int32 = 0
+    /// Interarrival jitter in RTP timestamp units (RFC 3550 §6.4.1).
+    public var jitter: UInt32 = 0
+    public var framesDelivered = 0
+    public var senderReportsReceived = 0
+    public var receiverReportsSent = 0
+    public var jitterBuffer = JitterBufferStats()
+
+    public init() {}
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import ParleyAudio
+import ParleyRTC
+
+/// The send half of the audio transceiver: PCM → Opus → RTP (RFC 3550, RFC 7587) → SRTP, and
+/// the RTCP sender report about it. Confined to the peer connection's queue.
+///
+/// - Random SSRC, initial sequence number and timestamp (RFC 3550 §5.1); the timestamp
+///   advances 960 per 20 ms frame on the 48 kHz clock whether the frame is sent or not.
+/// - Marker bit on the first packet of a talkspurt (RFC 3551 §4.1, RFC 7587 §4.2): the first
+///   packet of the stream and the first after a DTX gap or dropped frames.
+final class AudioSender {
+    let ssrc: UInt32
+    let cname: String
+    private let encoder: OpusEncoder
+    private var sequenceNumber: UInt16
+    private var timestamp: UInt32
+    private var talkspurtStart = true
+    private var lastSendTime: ContinuousClock.Instant?
+    private var lastSendTimestamp: UInt32 = 0
+    private(set) var stats = AudioSenderStats()
+    private var packet = [UInt8](repeating: 0, count: 1500)
+    private var opus = [UInt8](repeating: 0, count: 1275)
+    /// Compact NTP time of our recent SRs, to recognise echoes (RFC 3550 §6.4.1 LSR).
+    private var sentReports: [UInt32] = []
+
+    init(settings: OpusEncoderSettings, cname: String) throws(OpusError) {
+        encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: settings)
+        ssrc = UInt32.random(in: 1...UInt32.max)
+        sequenceNumber = UInt16.random(in: 0...UInt16.max)
+        timestamp = UInt32.random(in: 0...UInt32.max)
+        self.cname = cname
+        stats.ssrc = ssrc
+    }
+
+    /// Encodes one 20 ms frame; returns the SRTP packet to send, or nil (not connected, DTX, error).
+    func packetize(_ samples: [Int16], payloadType: UInt8?, srtp: SRTPSession?, now: ContinuousClock.Instant) -> [UInt8]? {
+        stats.framesPushed += 1
+        defer { timestamp &+= 960 }
+        guard let payloadType, let srtp else {
+            stats.framesDroppedNotConnected += 1
+            talkspurtStart = true
+            return nil
+        }
+        stats.payloadType = payloadType
+        let encoder = self.encoder
+        let result: Result<Int, OpusError> = samples.withUnsafeBufferPointer { pcm in
+            opus.withUnsafeMutableBytes { out in
+                do throws(OpusError) { return .success(try encoder.encode(pcm, frameSize: 960, into: out)) } catch { return .failure(error) }
+            }
+        }
+        guard case .success(let length) = result else {
+            stats.encodeErrors += 1
+            return nil
+        }
+        if length <= 2 {
+            stats.framesDTX += 1
+            talkspurtStart = true
+            return nil
+        }
+        let header = RTPHeader(
+            marker: talkspurtStart, payloadType: payloadType, sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc)
+        let written: Result<Int, RTPError> = packet.withUnsafeMutableBytes { buffer in
+            do throws(RTPError) { return .success(try header.write(into: buffer)) } catch { return .failure(error) }
+        }
+        guard case .success(let headerLength) = written else {
+            stats.encodeErrors += 1
+            return nil
+        }
+        var bytes = Array(packet[0..<headerLength]) + opus[0..<length]
+        do {
+            try srtp.protectRTP(&bytes)
+        } catch {
+            stats.sendFailures += 1
+            return nil
+        }
+        talkspurtStart = false
+        sequenceNumber &+= 1
+        stats.packetsSent += 1
+        stats.octetsSent += length
+        lastSendTime = now
+        lastSendTimestamp = timestamp
+        return bytes
+    }
+
+    /// The SR for this interval (RFC 3550 §6.4.1) with `reports` about what we receive; nil before the first packet.
+    func senderReport(reports: [RTCPReportBlock], now: ContinuousClock.Instant) -> RTCPSenderReport? {
+        guard let lastSendTime else { return nil }
+        let ntp = NTPTime.now()
+        let elapsed = now - lastSendTime
+        let elapsedSamples = UInt32(truncatingIfNeeded: Int64(elapsed.components.seconds) * 48_000
+            + Int64(elapsed.components.attoseconds / 20_833_333_333_333))
+        stats.senderReportsSent += 1
+        sentReports.append(NTPTime.compact(ntp))
+        if sentReports.count > 16 { sentReports.removeFirst() }
+        return RTCPSenderReport(
+            ssrc: ssrc, ntpTime: ntp, rtpTime: lastSendTimestamp &+ elapsedSamples,
+            packetCount: UInt32(truncatingIfNeeded: stats.packetsSent), octetCount: UInt32(truncatingIfNeeded: stats.octetsSent),
+            reports: reports)
+    }
+
+    /// A report block about our stream from the peer's SR or RR.
+    func handle(report: RTCPReportBlock) {
+        guard report.ssrc == ssrc else { return }
+        stats.receiverReportsReceived += 1
+        stats.remoteFractionLost = Double(report.fractionLost) / 256
+        stats.remoteCumulativeLost = report.cumulativeLost
+        stats.remoteJitterSamples = report.jitter
+        if report.lastSR != 0, sentReports.contains(report.lastSR) {
+            let arrival = NTPTime.compact(NTPTime.now())
+            let rtt = arrival &- report.lastSR &- report.delaySinceLastSR
+            // 16.16 fixed point seconds; a value past 2^31 is a clock step or garbage.
+            if rtt < 0x8000_0000 {
+                stats.roundTripTime = .nanoseconds(Int64(rtt) * 1_000_000_000 / 65_536)
+            }
+        }
+    }
+}

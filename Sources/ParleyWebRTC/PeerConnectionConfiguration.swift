@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import ParleyAudio
+import ParleyRTC
+
+/// How a `PeerConnection` behaves. Defaults follow pion/LiveKit (livekit-protocol.md §4–7).
+public struct PeerConnectionConfiguration: Sendable {
+    /// STUN servers for server-reflexive candidates.
+    public var iceServers: [ICEServer] = []
+    /// Host addresses to bind (one UDP socket each); nil gathers every interface's address.
+    public var hostAddresses: [IPAddress]?
+    /// Gather loopback candidates when `hostAddresses` is nil (test rigs on 127.0.0.1).
+    public var includeLoopback = false
+    /// Tunes the ICE agent; `role` is overwritten from negotiation (the offerer controls,
+    /// unless the peer is ICE-lite: RFC 8445 §6.1.1).
+    public var ice = ICEAgentConfiguration(role: .controlling)
+    /// Our `a=setup` when answering an actpass offer: `.active` (DTLS client, pion's default)
+    /// or `.passive` (DTLS server).
+    public var answerSetup: SDPSetupRole = .active
+    /// DTLS retransmission and handshake limits; `role` and fingerprints come from negotiation.
+    public var dtlsInitialRetransmitTimeout: Duration = .seconds(1)
+    public var dtlsHandshakeTimeout: Duration = .seconds(30)
+    public var srtpProfiles: [SRTPProtectionProfile] = SRTPProtectionProfile.defaultOffer
+    /// Offer an `m=application` section (data channels) in every offer, as LiveKit needs.
+    public var offerDataChannels = true
+    /// Opus encoder settings for our audio track.
+    public var opus = OpusEncoderSettings()
+    /// The receive jitter buffer.
+    public var jitterBuffer = JitterBufferConfig.opus
+    /// How often we send an RTCP sender (or receiver) report (RFC 3550 §6.2; ~1 s as libwebrtc does for audio).
+    public var rtcpInterval: Duration = .seconds(1)
+    /// The CNAME in our SDES and `a=ssrc` (RFC 7022: random per connection).
+    public var cname: String = "parley-" + String(UInt64.random(in: 0..<UInt64.max), radix: 36)
+
+    public init() {}
+}
