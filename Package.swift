@@ -87,6 +87,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Test support shared by test targets (launching the Python LiveKit test server).
+        .target(name: "ParleyTestSupport", path: "Tests/ParleyTestSupport", swiftSettings: strict),
         .testTarget(
             name: "ParleyCoreTests",
             dependencies: ["ParleyCore", .product(name: "MetricsTestKit", package: "swift-metrics")],
@@ -134,13 +136,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ParleyServerTests",
-            dependencies: ["ParleyServer", "ParleyLiveKit", "ParleyAgent", "ParleyCore", "parley",
+            dependencies: ["ParleyServer", "ParleyLiveKit", "ParleyAgent", "ParleyCore", "parley", "ParleyTestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict
         ),
         // LiveKit: access tokens and the Twirp server API; signalling, rooms and the agent worker next.
         .target(name: "ParleyLiveKit", dependencies: ["ParleyRTC"], swiftSettings: strict),
-        .testTarget(name: "ParleyLiveKitTests", dependencies: ["ParleyLiveKit"],
+        .testTarget(name: "ParleyLiveKitTests", dependencies: ["ParleyLiveKit", "ParleyTestSupport"],
                     exclude: ["Fixtures/token_peer.py"], swiftSettings: strict),
         // espeak-ng (GPL-3.0): instant fallback speech and the IPA phonemes Piper needs.
         .systemLibrary(name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
@@ -148,7 +150,7 @@ let package = Package(
         .target(name: "ParleyEspeakEngine", dependencies: ["CEspeakNG", "ParleyCore"], path: "Plugins/Espeak",
                 swiftSettings: strict),
         // Runs the built `parley` binary as a user would (bad input → one line, non-zero exit).
-        .testTarget(name: "ParleyCLITests", dependencies: ["parley"], swiftSettings: strict),
+        .testTarget(name: "ParleyCLITests", dependencies: ["parley", "ParleyTestSupport"], swiftSettings: strict),
     ]
 )
 

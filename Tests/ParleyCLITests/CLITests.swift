@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+import ParleyTestSupport
 import Testing
 
 /// Drives the real `parley` executable from the build directory.
@@ -137,28 +138,9 @@ struct CLITests {
 
     @Test("parley room and dispatch commands work against the LiveKit test server, and name the cause on failure")
     func roomAndDispatchCommands() throws {
-        let python = Self.packageRoot.appendingPathComponent(".test-peers/venv/bin/python")
-        try #require(FileManager.default.isExecutableFile(atPath: python.path), "run scripts/install-test-peers")
-        let server = Process()
-        server.executableURL = python
-        server.arguments = [Self.packageRoot.appendingPathComponent("Tests/LiveKitTestServer/server.py").path,
-                            "--port", "0", "--api-key", "devkey", "--api-secret", "secret", "--exit-on-stdin-eof"]
-        let out = Pipe(), input = Pipe()
-        server.standardOutput = out
-        server.standardInput = input
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            try? input.fileHandleForWriting.close()
-            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
-        }
-        var portLine = Data()
-        while !portLine.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            portLine.append(chunk)
-        }
-        let port = try #require(Int(String(decoding: portLine, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let server = try LiveKitTestServerProcess()
+        defer { server.stop() }
+        let port = server.port
         let env = ["LIVEKIT_URL": "ws://127.0.0.1:\(port)", "LIVEKIT_API_KEY": "devkey", "LIVEKIT_API_SECRET": "secret"]
 
         let create = try run(["room", "create", "support-7", "--max-participants", "2", "--agent", "support-agent"], env: env)

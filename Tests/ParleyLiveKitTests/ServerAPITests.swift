@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+import ParleyTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -10,52 +11,16 @@ import Testing
 
 /// The Python LiveKit protocol test server (Tests/LiveKitTestServer/server.py), one per test.
 final class LiveKitTestServer: Sendable {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let process: Process
-    let stdin: Pipe
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+    static let root = LiveKitTestServerProcess.packageRoot
+    private let server: LiveKitTestServerProcess
+    var port: Int { server.port }
+    var url: String { server.url }
 
     init(secret: String = "secret", extraArguments: [String] = []) throws {
-        let exe = Self.root.appendingPathComponent(".test-peers/venv/bin/python")
-        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-            throw TestServerError("test peer venv missing: run scripts/install-test-peers")
-        }
-        process = Process()
-        process.executableURL = exe
-        process.arguments = ["-B", "-W", "ignore", Self.root.appendingPathComponent("Tests/LiveKitTestServer/server.py").path,
-                             "--port", "0", "--api-key", "devkey", "--api-secret", secret, "--exit-on-stdin-eof"] + extraArguments
-        let out = Pipe()
-        stdin = Pipe()
-        process.standardOutput = out
-        process.standardInput = stdin
-        try process.run()
-        // The first line is the bound port.
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw TestServerError("test server did not report a port: \(String(decoding: line, as: UTF8.self))")
-        }
-        self.port = port
+        server = try LiveKitTestServerProcess(apiSecret: secret, extraArguments: extraArguments)
     }
 
-    /// SIGTERM, then SIGKILL after 2 s. Polls rather than `waitUntilExit()`, which can block
-    /// forever when called from a Swift-concurrency thread on Linux (it waits on a run loop).
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<200 where process.isRunning { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        for _ in 0..<100 where process.isRunning { usleep(10_000) }
-    }
-
-    deinit { stop() }
+    func stop() { server.stop() }
 
     /// An admin (`/_test/...`) request; returns the JSON answer.
     @discardableResult
@@ -69,11 +34,6 @@ final class LiveKitTestServer: Sendable {
         let (data, _) = try await URLSession.shared.data(for: request)
         return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
     }
-}
-
-struct TestServerError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
 }
 
 /// Wraps a transport and counts attempts (so retry tests can see them).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+import ParleyTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -9,50 +10,16 @@ import Synchronization
 
 /// The Python LiveKit protocol test server (Tests/LiveKitTestServer/server.py), one per test.
 final class LiveKitTestPeer: Sendable {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let process: Process
-    let stdin: Pipe
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+    static let root = LiveKitTestServerProcess.packageRoot
+    private let server: LiveKitTestServerProcess
+    var port: Int { server.port }
+    var url: String { server.url }
 
     init() throws {
-        let exe = Self.root.appendingPathComponent(".test-peers/venv/bin/python")
-        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-            throw PeerError("test peer venv missing: run scripts/install-test-peers")
-        }
-        process = Process()
-        process.executableURL = exe
-        process.arguments = ["-B", "-W", "ignore", Self.root.appendingPathComponent("Tests/LiveKitTestServer/server.py").path,
-                             "--port", "0", "--api-key", "devkey", "--api-secret", "secret", "--exit-on-stdin-eof"]
-        let out = Pipe()
-        stdin = Pipe()
-        process.standardOutput = out
-        process.standardInput = stdin
-        try process.run()
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw PeerError("test server did not report a port")
-        }
-        self.port = port
+        server = try LiveKitTestServerProcess()
     }
 
-    /// SIGTERM, then SIGKILL; polls `isRunning` (waitUntilExit can hang on Linux from async code).
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<200 where process.isRunning { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        for _ in 0..<100 where process.isRunning { usleep(10_000) }
-    }
-
-    deinit { stop() }
+    func stop() { server.stop() }
 
     /// Makes the next `count` API calls fail with `status` (the server's fault injection).
     func injectFault(count: Int, status: Int = 503) async throws {
