@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "ParleyRTC", targets: ["ParleyRTC"]),
         .library(name: "ParleyWebRTC", targets: ["ParleyWebRTC"]),
         .library(name: "ParleyLiveKit", targets: ["ParleyLiveKit"]),
+        .library(name: "ParleyWebSocket", targets: ["ParleyWebSocket"]),
         .library(name: "ParleyServer", targets: ["ParleyServer"]),
         .executable(name: "parley", targets: ["parley"]),
     ],
@@ -37,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // The engine: frames, queues, stages, graph, runner, clock, probes, registry, YAML layer.
@@ -57,7 +59,8 @@ let package = Package(
         // The voice session: config schema, per-session overrides, pipeline assembly.
         .target(
             name: "ParleyAgent",
-            dependencies: ["ParleyCore", "ParleyAudio", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ParleyCore", "ParleyAudio", "ParleyLiveKit", "ParleyWebRTC",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // Engine-independent stages that need no third-party engine (energy VAD, loopback responder, probes).
@@ -122,7 +125,7 @@ let package = Package(
         // PeerConnection: ICE → DTLS → SRTP/SCTP, an Opus audio track with the jitter buffer, data channels, RTCP SR/RR.
         .target(name: "ParleyWebRTC", dependencies: ["ParleyRTC", "ParleyAudio", "ParleyCore"], swiftSettings: strict),
         .testTarget(name: "ParleyWebRTCTests", dependencies: ["ParleyWebRTC", "ParleyRTC", "ParleyAudio", "ParleyCore"],
-                    exclude: ["Fixtures/pc_peer_aiortc.py"], swiftSettings: strict),
+                    exclude: ["Fixtures/pc_peer_aiortc.py", "Fixtures/pc_renego_aiortc.py"], swiftSettings: strict),
         // The session backend: HTTP API (Hummingbird 2), auth, SQLite store (sqlite-nio, WAL).
         .target(
             name: "ParleyServer",
@@ -140,9 +143,31 @@ let package = Package(
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict
         ),
-        // LiveKit: access tokens and the Twirp server API; signalling, rooms and the agent worker next.
-        .target(name: "ParleyLiveKit", dependencies: ["ParleyRTC"], swiftSettings: strict),
-        .testTarget(name: "ParleyLiveKitTests", dependencies: ["ParleyLiveKit", "ParleyTestSupport"],
+        // libwebsockets (MIT) 4.1: the one WebSocket client engine (one context, one service thread per process).
+        .systemLibrary(name: "CLibWebSockets", path: "Sources/CLibWebSockets", pkgConfig: "libwebsockets",
+                       providers: [.apt(["libwebsockets-dev"]), .brew(["libwebsockets"])]),
+        // WebSocket client: LiveKit /rtc and /agent, cloud STT/TTS providers.
+        .target(name: "ParleyWebSocket",
+                dependencies: ["CLibWebSockets", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .testTarget(name: "ParleyWebSocketTests", dependencies: ["ParleyWebSocket"],
+                    exclude: ["Fixtures/ws_peer.py"], swiftSettings: strict),
+        // The LiveKit protobuf subset (Protos/) and its generated Swift (Generated/, from scripts/generate-proto).
+        .target(name: "ParleyLiveKitProto",
+                dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Protos"]),
+        // LiveKit: access tokens, the Twirp server API, signalling, rooms (two PeerConnections), data, the agent worker.
+        .target(
+            name: "ParleyLiveKit",
+            dependencies: [
+                "ParleyRTC", "ParleyWebRTC", "ParleyAudio", "ParleyCore", "ParleyLiveKitProto", "ParleyWebSocket",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "ParleyLiveKitTests",
+                    dependencies: ["ParleyLiveKit", "ParleyLiveKitProto", "ParleyTestSupport", "ParleyWebRTC", "ParleyCore",
+                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     exclude: ["Fixtures/token_peer.py"], swiftSettings: strict),
         // espeak-ng (GPL-3.0): instant fallback speech and the IPA phonemes Piper needs.
         .systemLibrary(name: "CEspeakNG", path: "Sources/CEspeakNG", pkgConfig: "espeak-ng",
@@ -150,7 +175,9 @@ let package = Package(
         .target(name: "ParleyEspeakEngine", dependencies: ["CEspeakNG", "ParleyCore"], path: "Plugins/Espeak",
                 swiftSettings: strict),
         // Runs the built `parley` binary as a user would (bad input → one line, non-zero exit).
-        .testTarget(name: "ParleyCLITests", dependencies: ["parley", "ParleyTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ParleyCLITests",
+                    dependencies: ["parley", "ParleyTestSupport", "ParleyLiveKit", "ParleyAudio", "ParleyCore", "ParleyRTC"],
+                    swiftSettings: strict),
     ]
 )
 

@@ -52,6 +52,12 @@ final class AudioReceiver {
         started = true
     }
 
+    /// The RFC 6464 level the packet carried (the audio-level extension's value).
+    func noteAudioLevel<C: Collection>(_ value: C) where C.Element == UInt8 {
+        guard let decoded = RTPAudioLevel.decode(value) else { return }
+        stats.lastAudioLevel = decoded.level
+    }
+
     func pull(now: ContinuousClock.Instant) -> AudioFrame {
         let frame = buffer.pull(now: nanos(now))
         stats.framesDelivered += 1

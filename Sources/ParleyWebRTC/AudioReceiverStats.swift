@@ -20,6 +20,8 @@ public struct AudioReceiverStats: Sendable, Hashable {
     public var framesDelivered = 0
     public var senderReportsReceived = 0
     public var receiverReportsSent = 0
+    /// The RFC 6464 level (-dBov, 0…127) of the last packet that carried it, when negotiated.
+    public var lastAudioLevel: UInt8?
     public var jitterBuffer = JitterBufferStats()
 
     public init() {}

@@ -10,6 +10,9 @@ import ParleyRTC
 ///   advances 960 per 20 ms frame on the 48 kHz clock whether the frame is sent or not.
 /// - Marker bit on the first packet of a talkspurt (RFC 3551 §4.1, RFC 7587 §4.2): the first
 ///   packet of the stream and the first after a DTX gap or dropped frames.
+/// - Header extensions in the one-byte form (RFC 8285 §4.2) when negotiated: the section's
+///   mid (RFC 9143 §15, so a BUNDLE receiver can route the stream before it knows the SSRC)
+///   and the frame's audio level (RFC 6464, LiveKit's active-speaker input).
 final class AudioSender {
     let ssrc: UInt32
     let cname: String
@@ -24,6 +27,9 @@ final class AudioSender {
     private var opus = [UInt8](repeating: 0, count: 1275)
     /// Compact NTP time of our recent SRs, to recognise echoes (RFC 3550 §6.4.1 LSR).
     private var sentReports: [UInt32] = []
+    /// Set from the negotiated section (nil: not negotiated, or the peer does not take it).
+    var midExtension: (id: UInt8, mid: String)?
+    var audioLevelExtensionID: UInt8?
 
     init(settings: OpusEncoderSettings, cname: String) throws(OpusError) {
         encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: settings)
@@ -59,8 +65,18 @@ final class AudioSender {
             talkspurtStart = true
             return nil
         }
+        var extensions: [RTPHeaderExtension] = []
+        if let midExtension, !midExtension.mid.isEmpty, midExtension.mid.utf8.count <= 16 {
+            extensions.append(RTPHeaderExtension(id: midExtension.id, value: Array(midExtension.mid.utf8)))
+        }
+        if let audioLevelExtensionID {
+            let element = RTPAudioLevel.headerExtension(id: audioLevelExtensionID, samples: samples)
+            stats.lastAudioLevel = element.value.first.map { $0 & 0x7F }
+            extensions.append(element)
+        }
         let header = RTPHeader(
-            marker: talkspurtStart, payloadType: payloadType, sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc)
+            marker: talkspurtStart, payloadType: payloadType, sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc,
+            extensions: extensions)
         let written: Result<Int, RTPError> = packet.withUnsafeMutableBytes { buffer in
             do throws(RTPError) { return .success(try header.write(into: buffer)) } catch { return .failure(error) }
         }

@@ -23,6 +23,8 @@ public struct AudioSenderStats: Sendable, Hashable {
     /// RFC 3550 §6.4.1: arrival − LSR − DLSR of the last report block that echoed one of our SRs.
     public var roundTripTime: Duration?
     public var receiverReportsReceived = 0
+    /// The RFC 6464 level (-dBov, 0…127) of the last frame sent with the audio-level extension.
+    public var lastAudioLevel: UInt8?
 
     public init() {}
 }

@@ -3,34 +3,39 @@
 import Dispatch
 import ParleyRTC
 
-/// Audio over SRTP on the peer connection's queue: the send path, the receive path with its
-/// 20 ms pull timer, and RTCP reports (RFC 3550 §6.4).
+/// Audio over SRTP on the peer connection's queue: the send path, the receive path (SSRC
+/// demultiplexing to one receiver per receiving section) with its 20 ms pull timer, and RTCP
+/// reports (RFC 3550 §6.4).
 extension PeerConnection {
     func sendAudio(_ samples: [Int16]) {
-        guard connectionState != .closed, let audioSender else { return }
-        let ready = localSends && srtp != nil && iceState.hasSelectedPair
-        guard let packet = audioSender.packetize(
-            samples, payloadType: ready ? audioPayloadType : nil, srtp: ready ? srtp : nil, now: .now)
+        guard connectionState != .closed, let transceiver = senderTransceiver, let sender = transceiver.sender else { return }
+        let ready = transceiver.sends && srtp != nil && iceState.hasSelectedPair
+        guard let packet = sender.packetize(
+            samples, payloadType: ready ? transceiver.payloadType : nil, srtp: ready ? srtp : nil, now: .now)
         else { return }
         ice?.send(packet)
     }
 
     func receiveRTP(_ datagram: [UInt8]) {
-        guard let srtp, let audioPayloadType else {
+        guard let srtp else {
             datagramsDropped += 1
             return
         }
-        if audioReceiver == nil {
-            audioReceiver = try? AudioReceiver(config: configuration.jitterBuffer)
-        }
-        guard let audioReceiver else { return }
         var packet = datagram
+        let view: RTPPacketView
         do {
             try srtp.unprotectRTP(&packet)
-            let view = try RTPPacketView(packet)
-            audioReceiver.receive(view, payloadType: audioPayloadType, now: .now)
+            view = try RTPPacketView(packet)
         } catch {
             datagramsDropped += 1
+            return
+        }
+        guard let mid = demuxer.route(view), let transceiver = transceiver(mid: mid), transceiver.receives,
+            let receiver = transceiver.receiver, let payloadType = transceiver.payloadType
+        else { return }
+        receiver.receive(view, payloadType: payloadType, now: .now)
+        if let id = transceiver.audioLevelExtensionID, let level = view.extensionValue(id: id) {
+            receiver.noteAudioLevel(level)
         }
     }
 
@@ -49,13 +54,14 @@ extension PeerConnection {
             return
         }
         let now = ContinuousClock.now
+        let sender = senderTransceiver?.sender
         for rtcp in packets {
             switch rtcp {
             case .senderReport(let report):
-                audioReceiver?.handle(senderReport: report, now: now)
-                for block in report.reports { audioSender?.handle(report: block) }
+                if let mid = demuxer.owner(of: report.ssrc) { transceiver(mid: mid)?.receiver?.handle(senderReport: report, now: now) }
+                for block in report.reports { sender?.handle(report: block) }
             case .receiverReport(let report):
-                for block in report.reports { audioSender?.handle(report: block) }
+                for block in report.reports { sender?.handle(report: block) }
             default:
                 break
             }
@@ -67,11 +73,7 @@ extension PeerConnection {
         guard pullTimer == nil else { return }
         let pull = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
         pull.schedule(deadline: .now() + .milliseconds(20), repeating: .milliseconds(20), leeway: .milliseconds(1))
-        pull.setEventHandler { [weak self] in
-            guard let self, self.connectionState != .closed, let receiver = self.audioReceiver, receiver.isPlaying else { return }
-            let frame = receiver.pull(now: .now)
-            self.audioFrameHandler?(frame)
-        }
+        pull.setEventHandler { [weak self] in self?.pullFrames() }
         pull.resume()
         pullTimer = pull
         let interval = configuration.rtcpInterval
@@ -83,18 +85,39 @@ extension PeerConnection {
         rtcpTimer = rtcp
     }
 
-    /// SR when we send (with a block about the peer's stream), else RR; then SDES CNAME (RFC 3550 §6.1).
+    /// One frame from every receiving track that has started, in m-line order; the first of
+    /// them also goes to `onAudioFrame`. A handler may close the connection: checked each time.
+    private func pullFrames() {
+        var first = true
+        let now = ContinuousClock.now
+        for transceiver in transceivers {
+            guard connectionState != .closed else { return }
+            guard transceiver.receives, let receiver = transceiver.receiver, receiver.isPlaying,
+                let track = transceiver.announced
+            else { continue }
+            let frame = receiver.pull(now: now)
+            remoteAudioFrameHandler?(track, frame)
+            if first {
+                first = false
+                audioFrameHandler?(frame)
+            }
+        }
+    }
+
+    /// SR when we send (with a block about each stream we receive), else RR; then SDES CNAME
+    /// (RFC 3550 §6.1). At most 31 report blocks fit one report (RFC 3550 §6.4.1).
     func sendReports() {
         guard connectionState != .closed, let srtp, let ice else { return }
         let now = ContinuousClock.now
-        let blocks = audioReceiver?.reportBlock(now: now).map { [$0] } ?? []
+        let blocks = Array(transceivers.compactMap { $0.receives ? $0.receiver?.reportBlock(now: now) : nil }.prefix(31))
         var packets: [RTCPPacket] = []
         let ssrc: UInt32
-        if let sender = audioSender, let report = sender.senderReport(reports: blocks, now: now) {
+        let sender = senderTransceiver?.sender
+        if let sender, let report = sender.senderReport(reports: blocks, now: now) {
             packets.append(.senderReport(report))
             ssrc = sender.ssrc
         } else if !blocks.isEmpty {
-            ssrc = audioSender?.ssrc ?? receiverReportSSRC
+            ssrc = sender?.ssrc ?? receiverReportSSRC
             packets.append(.receiverReport(RTCPReceiverReport(ssrc: ssrc, reports: blocks)))
         } else {
             return

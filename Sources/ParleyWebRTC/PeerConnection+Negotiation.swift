@@ -2,14 +2,23 @@
 
 import ParleyRTC
 
-/// Offer/answer (JSEP RFC 9429 §5): descriptions from `SDPBuilder`, the remote one read for
-/// ICE credentials, candidates, fingerprints, `a=setup`, the Opus payload type and SCTP port.
+/// Offer/answer (JSEP RFC 9429 §5), any number of times: descriptions from `SDPBuilder`, the
+/// remote one read for ICE credentials, candidates, fingerprints, `a=setup`, and per m-section
+/// what `applyNegotiation` (PeerConnection+Transceivers) needs.
+///
+///     stable ──createOffer/setLocal(offer)──► haveLocalOffer ──setRemote(answer)──► stable (applied)
+///     stable ──setRemote(offer)──► haveRemoteOffer ──createAnswer/setLocal(answer)──► stable (applied)
+///
+/// The first exchange creates ICE (and its role), DTLS (and its role) and SCTP; every later
+/// one reuses them. An offer whose ICE credentials differ from the running ones is an ICE
+/// restart (RFC 8445 §9, RFC 8839 §4.4): ours after `restartIce()` (JSEP §5.2.3.1), or the peer's.
 extension PeerConnection {
-    static let audioMid = "0"
-    static let dataMid = "1"
-
-    /// An offer: one Opus section (sendrecv with a track, else recvonly) and, by default,
-    /// the data channel section, BUNDLEd, `a=setup:actpass`. Candidates trickle separately.
+    /// An offer. The first: an Opus section per transceiver (sendrecv with a track, else one
+    /// recvonly section unless `offerToReceiveAudio` is off) and, by default, the data channel
+    /// section, BUNDLEd, `a=setup:actpass`. Later ones (JSEP §5.2.2): every m-line of the
+    /// current session in place with its mid (rejected ones with port 0), then sections for
+    /// new transceivers and, if there is none yet, the data section; `a=setup` restates the
+    /// DTLS role. After `restartIce()` it carries new ICE credentials. Candidates trickle.
     public func createOffer() throws(PeerConnectionError) -> TypedSessionDescription {
         try onQueue { () throws(PeerConnectionError) -> TypedSessionDescription in
             guard connectionState != .closed else { throw .closed }
@@ -17,27 +26,60 @@ extension PeerConnection {
                 throw .invalidSignalingState(signalingState, operation: "createOffer")
             }
             try ensureICE(role: .controlling)
-            var sections: [SDPBuilder.Section] = [
-                .audio(mid: Self.audioMid, direction: audioTrack == nil ? .recvonly : .sendrecv, sender: audioSenderDescription)
-            ]
-            if configuration.offerDataChannels { sections.append(.data(mid: Self.dataMid)) }
-            let offer = builder!.offer(sections)
+            if iceRestartRequested && pendingICECredentials == nil { pendingICECredentials = .random() }
+            useCredentials(pendingICECredentials ?? localICE)
+
+            var sections: [SDPBuilder.Section] = []
+            var usedMids: Set<String> = []
+            var hasData = false
+            if let local = negotiatedLocal {
+                for (index, section) in local.media.enumerated() {
+                    guard let mid = section.mid else { continue }
+                    usedMids.insert(mid)
+                    let rejected = section.isRejected || negotiatedRemote.map { index >= $0.media.count || $0.media[index].isRejected } ?? true
+                    if !rejected, section.kind == .audio, let transceiver = transceiver(mid: mid), !transceiver.stopped {
+                        sections.append(.audio(mid: mid, direction: transceiver.desiredDirection, sender: transceiver.senderDescription))
+                    } else if !rejected, section.kind == .application, !hasData {
+                        sections.append(.data(mid: mid))
+                        hasData = true
+                    } else {
+                        sections.append(.rejected(mid: mid, kind: section.kind, proto: section.proto, formats: section.formats))
+                    }
+                }
+            } else if transceivers.isEmpty && configuration.offerToReceiveAudio {
+                transceivers.append(AudioTransceiver(origin: .offerToReceive))
+            }
+            for transceiver in transceivers where transceiver.mid == nil && !transceiver.stopped {
+                let mid = transceiver.proposedMid.flatMap { usedMids.contains($0) ? nil : $0 } ?? Self.allocateMid(&usedMids)
+                usedMids.insert(mid)
+                transceiver.proposedMid = mid
+                sections.append(.audio(mid: mid, direction: transceiver.desiredDirection, sender: transceiver.senderDescription))
+            }
+            if configuration.offerDataChannels && !hasData {
+                sections.append(.data(mid: Self.allocateMid(&usedMids)))
+            }
+            let offer = builder!.offer(sections, setup: establishedSetup ?? .actpass)
             return TypedSessionDescription(type: .offer, description: offer)
         }
     }
 
-    /// An answer to the remote offer: Opus accepted (sendrecv with a track), the data section
-    /// accepted, anything else rejected; `a=setup` from `configuration.answerSetup`.
+    /// An answer to the remote offer (JSEP §5.3): every offered m-line in order with its mid;
+    /// Opus audio accepted (the offer's payload type, Opus only: RED, PCMU, PCMA left out),
+    /// recvonly for a sendonly section, sendrecv where our track goes; the first data section
+    /// accepted; video and anything else rejected (port 0). One ufrag/pwd for all sections.
+    /// `a=setup` from `configuration.answerSetup` the first time, then the role DTLS has.
     public func createAnswer() throws(PeerConnectionError) -> TypedSessionDescription {
         try onQueue { () throws(PeerConnectionError) -> TypedSessionDescription in
             guard connectionState != .closed else { throw .closed }
             guard signalingState == .haveRemoteOffer, let remote = remoteDescription else {
                 throw .invalidSignalingState(signalingState, operation: "createAnswer")
             }
+            useCredentials(localICE)
+            let sender = transceivers.first { $0.track != nil && $0.mid != nil && !$0.stopped }
             do throws(SDPNegotiationError) {
                 let answer = try builder!.answer(
-                    to: remote.description, sender: audioSenderDescription, receiveAudio: true,
-                    setup: configuration.answerSetup)
+                    to: remote.description, sender: sender?.senderDescription, receiveAudio: true,
+                    setup: establishedSetup ?? configuration.answerSetup, senderMid: sender?.mid)
                 return TypedSessionDescription(type: .answer, description: answer)
             } catch {
                 throw .negotiation(error)
@@ -50,12 +92,20 @@ extension PeerConnection {
             guard connectionState != .closed else { throw .closed }
             switch (description.type, signalingState) {
             case (.offer, .stable), (.offer, .haveLocalOffer):
+                let mids = Set(description.description.media.compactMap(\.mid))
+                for transceiver in transceivers where transceiver.mid == nil {
+                    if let proposed = transceiver.proposedMid, mids.contains(proposed) { transceiver.mid = proposed }
+                }
                 localDescription = description
                 signalingState = .haveLocalOffer
+                applyLocalCredentials(of: description.description)
             case (.answer, .haveRemoteOffer):
+                guard let remote = remoteDescription else {
+                    throw .invalidSignalingState(signalingState, operation: "setLocalDescription(answer)")
+                }
                 localDescription = description
                 signalingState = .stable
-                try applyNegotiation()
+                try applyNegotiation(local: description.description, remote: remote.description, localIsAnswer: true)
             default:
                 throw .invalidSignalingState(signalingState, operation: "setLocalDescription(\(description.type.rawValue))")
             }
@@ -68,29 +118,56 @@ extension PeerConnection {
         try onQueue { () throws(PeerConnectionError) in
             guard connectionState != .closed else { throw .closed }
             let sdp = description.description
-            guard let transport = sdp.media.first(where: { !$0.isRejected }) else {
+            guard let transport = Self.transportSection(of: sdp) else {
                 throw .invalidRemoteDescription("every m-section is rejected")
             }
-            guard let credentials = sdp.iceCredentials(for: transport) else {
+            guard let pair = sdp.iceCredentials(for: transport) else {
                 throw .invalidRemoteDescription("no a=ice-ufrag/a=ice-pwd")
             }
-            guard !sdp.fingerprints(for: transport).isEmpty else { throw .invalidRemoteDescription("no a=fingerprint") }
+            let credentials = ICECredentials(usernameFragment: pair.ufrag, password: pair.pwd)
+            let fingerprints = sdp.fingerprints(for: transport)
+            guard !fingerprints.isEmpty else { throw .invalidRemoteDescription("no a=fingerprint") }
+            // RFC 8842 §5: a new certificate means a new DTLS association; this connection keeps one.
+            if dtls != nil, !fingerprints.contains(where: { offered in remoteFingerprints.contains { $0.matches(offered) } }) {
+                throw .invalidRemoteDescription("the peer's DTLS fingerprint changed; a new association needs a new PeerConnection")
+            }
             switch (description.type, signalingState) {
             case (.offer, .stable):
-                // The offerer controls, unless it is lite (RFC 8445 §6.1.1).
+                // The first offerer controls, unless it is lite (RFC 8445 §6.1.1).
                 try ensureICE(role: sdp.iceLite ? .controlling : .controlled)
+                associateTransceivers(with: sdp)
                 remoteDescription = description
                 signalingState = .haveRemoteOffer
+                if let running = remoteICE, running != credentials, let ice {
+                    // RFC 8445 §9, RFC 8839 §4.4: the peer restarts ICE; our answer
+                    // brings new credentials too, and the agent starts a new generation.
+                    let fresh = pendingICECredentials ?? .random()
+                    ice.restart(credentials: fresh)
+                    localICE = fresh
+                    remoteICE = nil
+                    iceRestartRequested = false
+                    pendingICECredentials = nil
+                    remoteICERestarts += 1
+                }
             case (.answer, .haveLocalOffer):
+                guard let local = localDescription else {
+                    throw .invalidSignalingState(signalingState, operation: "setRemoteDescription(answer)")
+                }
                 remoteDescription = description
                 signalingState = .stable
-                try applyNegotiation()
+                try applyNegotiation(local: local.description, remote: sdp, localIsAnswer: false)
             default:
                 throw .invalidSignalingState(signalingState, operation: "setRemoteDescription(\(description.type.rawValue))")
             }
-            ice?.setRemoteCredentials(
-                ICECredentials(usernameFragment: credentials.ufrag, password: credentials.pwd), lite: sdp.iceLite)
+            if remoteICE != credentials {
+                ice?.setRemoteCredentials(credentials, lite: sdp.iceLite)
+                remoteICE = credentials
+            }
+            // Candidates of the transport's generation only: a section with other credentials
+            // (aiortc gives a new transceiver its own ICE transport until BUNDLE folds it in)
+            // names addresses that will not answer our checks.
             for section in sdp.media where !section.isRejected {
+                guard let own = sdp.iceCredentials(for: section), own.ufrag == credentials.usernameFragment else { continue }
                 for candidate in section.candidates { ice?.addRemoteCandidate(candidate) }
                 if section.endOfCandidates { ice?.addRemoteEndOfCandidates() }
             }
@@ -102,7 +179,8 @@ extension PeerConnection {
     }
 
     /// A trickled remote candidate (RFC 8838 §4); buffered until the remote description is set.
-    /// An empty `candidate` is end-of-candidates.
+    /// An empty `candidate` is end-of-candidates. A `usernameFragment` names the ICE
+    /// generation, so a late candidate of the one before a restart is not paired.
     public func addIceCandidate(_ candidate: ICECandidateInit) throws(PeerConnectionError) {
         try onQueue { () throws(PeerConnectionError) in
             guard connectionState != .closed else { throw .closed }
@@ -114,26 +192,104 @@ extension PeerConnection {
         }
     }
 
+    /// Asks for an ICE restart (RFC 8445 §9, W3C restartIce): the next `createOffer` carries
+    /// new ufrag/pwd; once that offer is set, the agent runs new checks and selects a new pair
+    /// while media keeps using the old one, and the DTLS association, SRTP keys and SCTP
+    /// association carry on over whichever pair is selected (no new handshake). The peer's
+    /// answer must bring new credentials too (a peer that ignores the restart, as aiortc does,
+    /// leaves the call on the old pair). LiveKit needs it on the publisher connection after a
+    /// signal resume (livekit-protocol.md §3).
+    public func restartIce() {
+        onQueue {
+            // Before any description there is nothing to restart: the first offer has fresh credentials.
+            guard connectionState != .closed, ice != nil else { return }
+            iceRestartRequested = true
+        }
+    }
+
     private func addCandidateOnQueue(_ candidate: ICECandidateInit) throws(PeerConnectionError) {
         if candidate.isEndOfCandidates {
             ice?.addRemoteEndOfCandidates()
             return
         }
         do {
-            let parsed = try ICECandidate(parsing: candidate.candidate)
+            var parsed = try ICECandidate(parsing: candidate.candidate)
             guard parsed.address.hasSuffix(".local") == false else { return }  // no mDNS resolver
+            if parsed.usernameFragment == nil { parsed.usernameFragment = candidate.usernameFragment }
             ice?.addRemoteCandidate(parsed)
         } catch {
             throw .candidate("\(error)")
         }
     }
 
-    private var audioSenderDescription: SDPAudioSender? {
-        guard let audioTrack, let audioSender else { return nil }
-        return SDPAudioSender(streamID: audioTrack.streamID, trackID: audioTrack.id, ssrc: audioSender.ssrc, cname: audioSender.cname)
+    // MARK: - Helpers
+
+    /// The section whose transport every bundled section uses: the BUNDLE group's first
+    /// accepted mid (RFC 8843 §7.2, the offerer-tagged section), else the first accepted section.
+    static func transportSection(of sdp: SessionDescription) -> MediaDescription? {
+        if let bundle = sdp.bundleGroup {
+            for mid in bundle.mids {
+                if let section = sdp.media(mid: mid), !section.isRejected { return section }
+            }
+        }
+        return sdp.media.first { !$0.isRejected }
     }
 
-    /// Creates the ICE driver on first use; its role follows who offers.
+    /// The lowest decimal mid not in use (how libwebrtc, pion and aiortc number sections).
+    static func allocateMid(_ used: inout Set<String>) -> String {
+        var next = 0
+        while used.contains(String(next)) { next += 1 }
+        used.insert(String(next))
+        return String(next)
+    }
+
+    func transceiver(mid: String) -> AudioTransceiver? {
+        transceivers.first { $0.mid == mid }
+    }
+
+    /// `a=setup` for a description once DTLS has a role: ours, restated (RFC 8842 §5).
+    var establishedSetup: SDPSetupRole? {
+        dtlsRole.map { $0 == .client ? .active : .passive }
+    }
+
+    /// The credentials the next description we create carries.
+    private func useCredentials(_ credentials: ICECredentials?) {
+        guard let credentials else { return }
+        builder?.transport.iceUfrag = credentials.usernameFragment
+        builder?.transport.icePwd = credentials.password
+    }
+
+    /// Our offer is set: if it carries credentials other than the agent's, that is our ICE
+    /// restart (JSEP §5.2.3.1); the agent starts a new generation now and gathers again, and the
+    /// peer's credentials follow with its answer.
+    private func applyLocalCredentials(of offer: SessionDescription) {
+        guard let ice, let section = Self.transportSection(of: offer), let pair = offer.iceCredentials(for: section) else { return }
+        let credentials = ICECredentials(usernameFragment: pair.ufrag, password: pair.pwd)
+        guard credentials != localICE else { return }
+        ice.restart(credentials: credentials)
+        localICE = credentials
+        remoteICE = nil  // the restarted agent needs the peer's (new) credentials again
+        iceRestartRequested = false
+        pendingICECredentials = nil
+        localICERestarts += 1
+    }
+
+    /// A remote offer's audio sections get their transceivers (JSEP §5.11; W3C "set the
+    /// session description" step 4): the one with that mid, else one `addTrack` made that has
+    /// no section yet, else a new receive-only one.
+    private func associateTransceivers(with offer: SessionDescription) {
+        for section in offer.media where section.kind == .audio && !section.isRejected {
+            guard let mid = section.mid, transceiver(mid: mid) == nil else { continue }
+            if let unassociated = transceivers.first(where: { $0.mid == nil && $0.track != nil && !$0.stopped }) {
+                unassociated.mid = mid
+                unassociated.proposedMid = nil
+            } else {
+                transceivers.append(AudioTransceiver(origin: .remoteOffer, mid: mid))
+            }
+        }
+    }
+
+    /// Creates the ICE driver on first use; its role follows who offers first.
     private func ensureICE(role: ICERole) throws(PeerConnectionError) {
         guard ice == nil else { return }
         var config = configuration.ice
@@ -155,6 +311,7 @@ extension PeerConnection {
                 })
             ice = socket
             let credentials = socket.localCredentials
+            localICE = credentials
             builder = SDPBuilder(
                 transport: SDPTransportParameters(
                     iceUfrag: credentials.usernameFragment, icePwd: credentials.password, fingerprint: certificate.fingerprint))
@@ -163,79 +320,9 @@ extension PeerConnection {
         }
     }
 
-
     private func startGathering() {
         guard !gathering, let ice else { return }
         gathering = true
         ice.start()
-    }
-
-    /// Both descriptions are set: fix the DTLS role, the payload type, the directions, and
-    /// create the DTLS transport and SCTP association.
-    private func applyNegotiation() throws(PeerConnectionError) {
-        guard let local = localDescription?.description, let remote = remoteDescription?.description else { return }
-        guard let remoteTransport = remote.media.first(where: { !$0.isRejected }) else { return }
-        // Our role: from our own a=setup in an answer, else the opposite of the remote answer's.
-        let role: DTLSRole
-        if localDescription?.type == .answer {
-            guard let section = local.media.first(where: { !$0.isRejected }), let setup = local.setup(for: section),
-                let ours = DTLSRole(localSetup: setup)
-            else { throw .invalidRemoteDescription("our answer has no usable a=setup") }
-            role = ours
-        } else {
-            switch remote.setup(for: remoteTransport) {
-            case .active: role = .server
-            case .passive: role = .client
-            default: throw .invalidRemoteDescription("the answer's a=setup must be active or passive")
-            }
-        }
-        dtlsRole = role
-        // Audio: the remote section's Opus payload type (an answer echoes ours; an offer's is what we answered with).
-        if let remoteAudio = remote.media.first(where: { $0.kind == .audio && !$0.isRejected }),
-            let localAudio = local.media.first(where: { $0.kind == .audio && !$0.isRejected }),
-            let opus = remoteAudio.codec(named: "opus", clockRate: 48000)
-        {
-            audioPayloadType = opus.payloadType
-            remoteSends = remoteAudio.effectiveDirection.sends
-            localSends = localAudio.effectiveDirection.sends && audioSender != nil
-        }
-        if let remoteData = remote.media.first(where: { $0.kind == .application && !$0.isRejected }),
-            local.media.contains(where: { $0.kind == .application && !$0.isRejected })
-        {
-            remoteSCTPPort = remoteData.sctpPort ?? 5000
-            remoteMaxMessageSize = remoteData.maxMessageSize.map { Int(clamping: $0) } ?? 65_536
-        }
-        var dtlsConfig = DTLSTransport.Configuration(role: role, remoteFingerprints: remote.fingerprints(for: remoteTransport))
-        dtlsConfig.initialRetransmitTimeout = configuration.dtlsInitialRetransmitTimeout
-        dtlsConfig.handshakeTimeout = configuration.dtlsHandshakeTimeout
-        do {
-            dtls = try DTLSTransport(context: dtlsContext, configuration: dtlsConfig)
-        } catch {
-            throw .dtls(error)
-        }
-        if let remotePort = remoteSCTPPort {
-            var sctpConfig = SCTPAssociation.Configuration(role: role)
-            sctpConfig.remotePort = remotePort
-            sctpConfig.localPort = builder?.sctpPort ?? 5000
-            sctpConfig.remoteMaxMessageSize = remoteMaxMessageSize
-            sctpConfig.maxMessageSize = Int(builder?.maxMessageSize ?? 65_535)
-            let association = SCTPAssociation(
-                transport: DTLSDataChannelTransport { [weak self] packet in
-                    guard let self else { return }
-                    self.queue.async { self.sendSCTP(packet) }
-                },
-                configuration: sctpConfig)
-            association.onDataChannel = { [weak self] channel in
-                guard let self else { return }
-                self.queue.async { self.dataChannelHandler?(channel) }
-            }
-            association.onStateChange = { [weak self] state in
-                guard let self else { return }
-                self.queue.async { self.updateConnectionState() }
-                _ = state
-            }
-            sctp = association
-        }
-        if iceState.hasSelectedPair { startDTLS() }
     }
 }

@@ -5,7 +5,7 @@ import ParleyRTC
 
 /// The transport plumbing, all on the peer connection's queue: ICE events, RFC 7983
 /// demultiplexing of what the ICE socket hands up, the DTLS handshake and its timer, SRTP
-/// keying, SCTP over DTLS, and the connection state.
+/// keying, SCTP over DTLS, the connection state, and the peer hanging up.
 extension PeerConnection {
     static let maxHeldDTLS = 32
 
@@ -13,18 +13,33 @@ extension PeerConnection {
         guard connectionState != .closed else { return }
         switch event {
         case .localCandidate(let candidate):
-            localCandidateHandler?(ICECandidateInit(candidate: candidate.description, sdpMid: Self.audioMid, sdpMLineIndex: 0))
+            let (mid, index) = candidateSection
+            localCandidateHandler?(ICECandidateInit(
+                candidate: candidate.description, sdpMid: mid, sdpMLineIndex: index, usernameFragment: localICE?.usernameFragment))
         case .gatheringComplete:
-            localCandidateHandler?(ICECandidateInit(candidate: "", sdpMid: Self.audioMid, sdpMLineIndex: 0))
+            let (mid, index) = candidateSection
+            localCandidateHandler?(ICECandidateInit(
+                candidate: "", sdpMid: mid, sdpMLineIndex: index, usernameFragment: localICE?.usernameFragment))
         case .stateChanged(let state):
             iceState = state
             if state.hasSelectedPair { startDTLS() }
             updateConnectionState()
         case .selectedPairChanged:
+            // First selection, or a new pair after an ICE restart: DTLS, SRTP and SCTP simply
+            // continue over it (the ICE socket sends on whatever pair is selected).
             if dtls != nil { startDTLS() }
         case .roleChanged:
             break
         }
+    }
+
+    /// The section trickled candidates belong to: the BUNDLE transport (our first accepted
+    /// m-line; with BUNDLE one set of candidates serves every section, RFC 8843 §10).
+    var candidateSection: (mid: String, index: Int) {
+        guard let local = localDescription?.description,
+            let index = local.media.firstIndex(where: { !$0.isRejected }), let mid = local.media[index].mid
+        else { return ("0", 0) }
+        return (mid, index)
     }
 
     /// A non-STUN datagram from the ICE socket (RFC 7983 §7, RFC 5761 §4).
@@ -79,17 +94,40 @@ extension PeerConnection {
             case .applicationData(let packet):
                 sctp?.receive(packet)
             case .closed:
-                updateConnectionState()
+                // close_notify (RFC 5246 §7.2.1): no record can follow on this association.
+                teardown(.remoteDTLSClose)
+                return
             }
         }
         armDTLSTimer()
     }
 
+    /// The association's state (on our queue). Its end while ICE and DTLS are up, and not
+    /// by our hand, is the peer hanging up: pion, aiortc and browsers send ABORT or SHUTDOWN
+    /// only when they close the connection. (Lost connectivity shows in ICE first, and an
+    /// association that never came up is a setup failure, not a hangup.)
+    func handleSCTPState(_ state: SCTPAssociationState) {
+        guard connectionState != .closed else { return }
+        switch state {
+        case .connected:
+            sctpWasConnected = true
+        case .closed, .failed:
+            if sctpWasConnected && !sctpClosedLocally && iceState.hasSelectedPair && dtls?.state == .connected {
+                teardown(state == .failed ? .remoteSCTPAbort : .remoteSCTPShutdown)
+                return
+            }
+        default:
+            break
+        }
+        updateConnectionState()
+    }
+
     private func dtlsConnected(_ keys: SRTPKeyingMaterial?) {
+        dtlsHandshakes += 1
         if let keys, let role = dtlsRole {
             srtp = try? SRTPSession(keyingMaterial: keys, role: role)
         }
-        if let sctp {
+        if let sctp, sctp.state == .new {
             try? sctp.start()
         }
         startMediaTimers()

@@ -6,8 +6,8 @@ import ParleyCore
 import ParleyRTC
 
 /// A WebRTC peer connection (W3C webrtc-pc, JSEP RFC 9429) as LiveKit needs it: unified plan,
-/// everything BUNDLEd on one ICE transport with rtcp-mux, one Opus audio transceiver and SCTP
-/// data channels.
+/// everything BUNDLEd on one ICE transport with rtcp-mux, audio transceivers (one Opus track
+/// we send, any number we receive) and SCTP data channels.
 ///
 /// ```
 ///            createOffer / createAnswer ─► SDPBuilder          setRemoteDescription ─► remote params
@@ -17,10 +17,17 @@ import ParleyRTC
 ///      ▼                                                        │
 ///   queue ─┬─ DTLS (20–63) ─► DTLSTransport ─► connected(keys) ─► SRTPSession
 ///          │                        └─ application data ─► SCTPAssociation ─► DataChannels
-///          ├─ SRTP (RTP) ─► unprotect ─► AudioReceiver (JitterBuffer + Opus) ─► 20 ms pull ─► onAudioFrame
+///          ├─ SRTP (RTP) ─► unprotect ─► SSRCDemuxer ─► AudioTransceiver.receiver (JitterBuffer + Opus)
+///          │                                              ─► 20 ms pull ─► onRemoteAudioFrame / onAudioFrame
 ///          └─ SRTCP ─► unprotect ─► SR/RR ─► stats (RTT, loss)
 ///   LocalAudioTrack.push ─► AudioSender (Opus ─► RTP ─► SRTP) ─► ICE;  SR/RR every rtcpInterval
 /// ```
+///
+/// **Negotiation** (JSEP §5) may run any number of times. The first offer/answer creates the
+/// ICE, DTLS and SCTP transports; later ones reuse them and only add, change or stop m-sections,
+/// which keep their order and mids (§5.2.2, §5.3.2). Changed ICE credentials are an ICE restart
+/// (RFC 8445 §9, JSEP §5.2.3.1 and `restartIce()`): new checks and a new pair under the same DTLS
+/// association, SRTP keys and SCTP association.
 ///
 /// **Threading.** All state lives on one serial queue. Public methods may be called from
 /// any thread (they hop onto the queue, or run inline when already on it, so handlers may
@@ -28,9 +35,10 @@ import ParleyRTC
 /// stack have queues of their own; we call into them synchronously, they call back into us
 /// only asynchronously, so no cycle of waits can form.
 ///
-/// **Roles.** The offerer is ICE-controlling (unless the peer is ICE-lite). DTLS: offers say
-/// `a=setup:actpass`; the answer's `active` makes the answerer the DTLS client
-/// (`configuration.answerSetup`, active by default as pion does).
+/// **Roles.** The offerer of the first negotiation is ICE-controlling (unless the peer is
+/// ICE-lite) and stays so. DTLS: the first offer says `a=setup:actpass`; the answer's `active`
+/// makes the answerer the DTLS client (`configuration.answerSetup`, active by default as pion
+/// does); later descriptions restate the role the association has.
 ///
 /// `@unchecked Sendable`: every mutable field is touched only on `queue` (see `onQueue`).
 public final class PeerConnection: @unchecked Sendable {
@@ -47,30 +55,48 @@ public final class PeerConnection: @unchecked Sendable {
     var ice: UDPICESocket?
     var iceState: ICEConnectionState = .new
     var builder: SDPBuilder?
+    /// The latest descriptions set (pending or current, W3C localDescription/remoteDescription).
     var localDescription: TypedSessionDescription?
     var remoteDescription: TypedSessionDescription?
+    /// The last offer/answer pair applied (stable): the m-line layout every later offer repeats.
+    var negotiatedLocal: SessionDescription?
+    var negotiatedRemote: SessionDescription?
     /// Candidates added before the remote description (livekit-protocol.md §4: buffer them).
     var pendingRemoteCandidates: [ICECandidateInit] = []
+    /// The credentials the ICE agent runs with (ours) and was given (theirs; nil right after
+    /// our own restart until the answer brings the peer's).
+    var localICE: ICECredentials?
+    var remoteICE: ICECredentials?
+    /// `restartIce()` was called: the next offer carries `pendingICECredentials`.
+    var iceRestartRequested = false
+    var pendingICECredentials: ICECredentials?
     var dtls: DTLSTransport?
     var dtlsRole: DTLSRole?
+    /// The fingerprints the DTLS transport checks the peer's certificate against.
+    var remoteFingerprints: [SDPFingerprint] = []
     var dtlsTimer: (any DispatchSourceTimer)?
     /// DTLS datagrams that arrived before the transport existed.
     var heldDTLS: [[UInt8]] = []
     var srtp: SRTPSession?
     var sctp: SCTPAssociation?
+    /// The association reached `connected` (so its end is a hangup, not a failed setup).
+    var sctpWasConnected = false
+    /// We closed the association ourselves (its section was rejected, or `close()`).
+    var sctpClosedLocally = false
     var remoteSCTPPort: UInt16?
     var remoteMaxMessageSize: Int = 65_536
-    var audioTrack: LocalAudioTrack?
-    var audioSender: AudioSender?
-    var audioReceiver: AudioReceiver?
-    /// The negotiated Opus payload type and the mid of the audio section.
-    var audioPayloadType: UInt8?
-    var remoteSends = false
-    var localSends = false
+    /// Audio transceivers in m-line order (not yet negotiated ones last).
+    var transceivers: [AudioTransceiver] = []
+    var demuxer = SSRCDemuxer()
     var pullTimer: (any DispatchSourceTimer)?
     var rtcpTimer: (any DispatchSourceTimer)?
     var datagramsDropped = 0
     var gathering = false
+    var negotiations = 0
+    var dtlsHandshakes = 0
+    var localICERestarts = 0
+    var remoteICERestarts = 0
+    var closeReason: PeerConnectionCloseReason?
 
     // MARK: Handlers (on `queue`)
 
@@ -78,6 +104,9 @@ public final class PeerConnection: @unchecked Sendable {
     var connectionStateHandler: (@Sendable (PeerConnectionState) -> Void)?
     var dataChannelHandler: (@Sendable (DataChannel) -> Void)?
     var audioFrameHandler: (@Sendable (AudioFrame) -> Void)?
+    var remoteAudioTrackHandler: (@Sendable (RemoteAudioTrack) -> Void)?
+    var remoteAudioTrackEndedHandler: (@Sendable (RemoteAudioTrack) -> Void)?
+    var remoteAudioFrameHandler: (@Sendable (RemoteAudioTrack, AudioFrame) -> Void)?
 
     public init(configuration: PeerConnectionConfiguration = PeerConnectionConfiguration()) throws(PeerConnectionError) {
         self.configuration = configuration
@@ -126,10 +155,30 @@ public final class PeerConnection: @unchecked Sendable {
         get { onQueue { dataChannelHandler } }
         set { onQueue { dataChannelHandler = newValue } }
     }
-    /// One decoded 20 ms frame (48 kHz mono) of the peer's audio per tick, once its first packet arrived.
+    /// One decoded 20 ms frame (48 kHz mono) of the peer's audio per tick, once its first packet
+    /// arrived: the first receiving track's (m-line order), for callers that expect one track.
     public var onAudioFrame: (@Sendable (AudioFrame) -> Void)? {
         get { onQueue { audioFrameHandler } }
         set { onQueue { audioFrameHandler = newValue } }
+    }
+    /// A receiving audio section appeared (or a section the peer reused now carries another
+    /// track), once the offer/answer that made it is applied (the connection is stable).
+    public var onRemoteAudioTrack: (@Sendable (RemoteAudioTrack) -> Void)? {
+        get { onQueue { remoteAudioTrackHandler } }
+        set { onQueue { remoteAudioTrackHandler = newValue } }
+    }
+    /// A track announced by `onRemoteAudioTrack` ended: its section went inactive (or
+    /// recvonly from the peer's side), was rejected, was reused for another track, or the
+    /// connection closed. No frame of it follows.
+    public var onRemoteAudioTrackEnded: (@Sendable (RemoteAudioTrack) -> Void)? {
+        get { onQueue { remoteAudioTrackEndedHandler } }
+        set { onQueue { remoteAudioTrackEndedHandler = newValue } }
+    }
+    /// One decoded 20 ms frame (48 kHz mono) per receiving track per tick, once the track's
+    /// first packet arrived; the track value is the one `onRemoteAudioTrack` announced.
+    public var onRemoteAudioFrame: (@Sendable (RemoteAudioTrack, AudioFrame) -> Void)? {
+        get { onQueue { remoteAudioFrameHandler } }
+        set { onQueue { remoteAudioFrameHandler = newValue } }
     }
 
     // MARK: - State
@@ -142,38 +191,79 @@ public final class PeerConnection: @unchecked Sendable {
     public var localAddresses: [TransportAddress] { onQueue { ice?.localAddresses ?? [] } }
     /// The SCTP association once negotiated.
     public var sctpAssociation: SCTPAssociation? { onQueue { sctp } }
+    /// The audio tracks the peer sends us now, in m-line order.
+    public var remoteAudioTracks: [RemoteAudioTrack] { onQueue { transceivers.compactMap(\.announced) } }
+    /// Why the connection closed; nil while it is open.
+    public var closedBecause: PeerConnectionCloseReason? { onQueue { closeReason } }
 
     public var stats: PeerConnectionStats {
         onQueue {
-            PeerConnectionStats(
+            let receivers = transceivers.compactMap { transceiver -> RemoteAudioTrackStats? in
+                guard let track = transceiver.announced, let receiver = transceiver.receiver else { return nil }
+                return RemoteAudioTrackStats(track: track, receiver: receiver.snapshot)
+            }
+            return PeerConnectionStats(
                 connectionState: connectionState, signalingState: signalingState, iceState: ice?.state, ice: ice?.stats,
                 selectedPair: ice?.selectedPair?.description, dtlsState: dtls?.state, dtls: dtls?.stats,
                 dtlsCipherSuite: dtls?.cipherSuite, srtpProfile: srtp?.profile, srtp: srtp?.stats, sctpState: sctp?.state,
-                sctp: sctp?.stats, audioSender: audioSender?.stats, audioReceiver: audioReceiver?.snapshot,
+                sctp: sctp?.stats, audioSender: senderTransceiver?.sender?.stats, audioReceiver: receivers.first?.receiver,
+                audioReceivers: receivers, rtpDemux: demuxer.stats, dtlsHandshakes: dtlsHandshakes, negotiations: negotiations,
+                localICERestarts: localICERestarts, remoteICERestarts: remoteICERestarts, closeReason: closeReason,
                 datagramsDropped: datagramsDropped)
         }
     }
 
     // MARK: - Tracks and channels
 
-    /// Sends `track` on the audio transceiver (one per connection). Call before creating the
-    /// offer or answer so the description announces it (`a=msid`, `a=ssrc`).
+    /// Sends `track` (one local audio track per connection). Like W3C addTrack it takes over an
+    /// audio transceiver that has never sent (the receive-only section of our first offer, or
+    /// a section the peer offered) or the one a removed track left, else it adds a transceiver
+    /// whose section the next offer appends. Before the first negotiation, call it before
+    /// creating the offer or answer so the description announces it (`a=msid`, `a=ssrc`);
+    /// later, renegotiate (offer again) for the peer to learn of it.
     public func addTrack(_ track: LocalAudioTrack) throws(PeerConnectionError) {
         try onQueue { () throws(PeerConnectionError) in
             guard connectionState != .closed else { throw .closed }
-            guard audioTrack == nil else { throw .audio("only one audio track per connection") }
-            do {
-                audioSender = try AudioSender(settings: configuration.opus, cname: configuration.cname)
-            } catch {
-                throw .audio("\(error)")
+            guard !transceivers.contains(where: { $0.track != nil }) else {
+                throw .audio("only one audio track per connection")
             }
-            audioTrack = track
+            let transceiver = transceivers.first { !$0.stopped && $0.sender != nil }
+                ?? transceivers.first { !$0.stopped && $0.sender == nil && $0.currentDirection?.sends != true }
+                ?? {
+                    let created = AudioTransceiver(origin: .addTrack)
+                    transceivers.append(created)
+                    return created
+                }()
+            if transceiver.sender == nil {
+                do {
+                    transceiver.sender = try AudioSender(settings: configuration.opus, cname: configuration.cname)
+                } catch {
+                    throw .audio("\(error)")
+                }
+            }
+            transceiver.track = track
             track.attach { [weak self] samples in
                 guard let self else { return }
                 self.queue.async { self.sendAudio(samples) }
             }
         }
     }
+
+    /// Stops sending `track` at once (W3C removeTrack); the next offer says so (the section
+    /// becomes recvonly or inactive). Its transceiver and SSRC stay for a later `addTrack`.
+    public func removeTrack(_ track: LocalAudioTrack) throws(PeerConnectionError) {
+        try onQueue { () throws(PeerConnectionError) in
+            guard connectionState != .closed else { throw .closed }
+            guard let transceiver = transceivers.first(where: { $0.track === track }) else {
+                throw .audio("the track is not attached to this connection")
+            }
+            transceiver.track = nil
+            track.attach(nil)
+        }
+    }
+
+    /// The transceiver our local track is attached to.
+    var senderTransceiver: AudioTransceiver? { transceivers.first { $0.track != nil } ?? transceivers.first { $0.sender != nil } }
 
     /// Opens a data channel (DCEP, RFC 8832) once both descriptions are set; it opens when the
     /// association comes up. `maxRetransmits` nil is reliable.
@@ -196,33 +286,45 @@ public final class PeerConnection: @unchecked Sendable {
     // MARK: - Close
 
     /// Closes everything: data channels and the association (SHUTDOWN), DTLS (close_notify),
-    /// ICE and its sockets, the timers. Final and idempotent; no handler runs afterwards.
+    /// ICE and its sockets, the timers. Announced remote tracks end (`onRemoteAudioTrackEnded`)
+    /// after the `.closed` state change. Final and idempotent; no handler runs afterwards.
     public func close() {
-        onQueue {
-            guard connectionState != .closed else { return }
-            audioTrack?.attach(nil)
-            pullTimer?.cancel()
-            rtcpTimer?.cancel()
-            dtlsTimer?.cancel()
-            pullTimer = nil
-            rtcpTimer = nil
-            dtlsTimer = nil
-            sctp?.onDataChannel = nil
-            sctp?.onStateChange = nil
-            sctp?.close()
-            if let dtls, let ice {
-                for datagram in dtls.close() { ice.send(datagram) }
-            }
-            ice?.close()
-            ice = nil  // its deinit closes the sockets
-            srtp = nil
-            signalingState = .closed
-            setConnectionState(.closed)
-            localCandidateHandler = nil
-            connectionStateHandler = nil
-            dataChannelHandler = nil
-            audioFrameHandler = nil
+        onQueue { teardown(.local) }
+    }
+
+    /// The one way to `.closed`: `close()`, or the peer hung up (DTLS close_notify, SCTP ABORT
+    /// or SHUTDOWN; see `PeerConnectionCloseReason`). Releases the sockets at once.
+    func teardown(_ reason: PeerConnectionCloseReason) {
+        guard connectionState != .closed else { return }
+        closeReason = reason
+        for transceiver in transceivers { transceiver.track?.attach(nil) }
+        pullTimer?.cancel()
+        rtcpTimer?.cancel()
+        dtlsTimer?.cancel()
+        pullTimer = nil
+        rtcpTimer = nil
+        dtlsTimer = nil
+        sctpClosedLocally = true
+        sctp?.onDataChannel = nil
+        sctp?.onStateChange = nil
+        sctp?.close()
+        if let dtls, let ice, dtls.state == .connected || dtls.state == .connecting {
+            for datagram in dtls.close() { ice.send(datagram) }
         }
+        ice?.close()  // releases the sockets now
+        ice = nil
+        srtp = nil
+        signalingState = .closed
+        let ended = transceivers.compactMap { $0.stopReceiving() }
+        setConnectionState(.closed)
+        for track in ended { remoteAudioTrackEndedHandler?(track) }
+        localCandidateHandler = nil
+        connectionStateHandler = nil
+        dataChannelHandler = nil
+        audioFrameHandler = nil
+        remoteAudioTrackHandler = nil
+        remoteAudioTrackEndedHandler = nil
+        remoteAudioFrameHandler = nil
     }
 
     func setConnectionState(_ state: PeerConnectionState) {

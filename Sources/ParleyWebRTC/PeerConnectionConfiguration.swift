@@ -12,7 +12,9 @@ public struct PeerConnectionConfiguration: Sendable {
     /// Gather loopback candidates when `hostAddresses` is nil (test rigs on 127.0.0.1).
     public var includeLoopback = false
     /// Tunes the ICE agent; `role` is overwritten from negotiation (the offerer controls,
-    /// unless the peer is ICE-lite: RFC 8445 §6.1.1).
+    /// unless the peer is ICE-lite: RFC 8445 §6.1.1). `ice.consentTimeout` (RFC 7675 §5.1,
+    /// 30 s) is how long a peer that vanished without a word takes to make the connection
+    /// `.failed`; `ice.consentInterval` how often consent is refreshed (5 s).
     public var ice = ICEAgentConfiguration(role: .controlling)
     /// Our `a=setup` when answering an actpass offer: `.active` (DTLS client, pion's default)
     /// or `.passive` (DTLS server).
@@ -23,6 +25,10 @@ public struct PeerConnectionConfiguration: Sendable {
     public var srtpProfiles: [SRTPProtectionProfile] = SRTPProtectionProfile.defaultOffer
     /// Offer an `m=application` section (data channels) in every offer, as LiveKit needs.
     public var offerDataChannels = true
+    /// Without a local track, the first offer still has a receive-only audio section (true,
+    /// the classic `offerToReceiveAudio`), or only the data section (false: what LiveKit's
+    /// server sends first on the subscriber connection).
+    public var offerToReceiveAudio = true
     /// Opus encoder settings for our audio track.
     public var opus = OpusEncoderSettings()
     /// The receive jitter buffer.

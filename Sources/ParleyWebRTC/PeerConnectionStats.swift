@@ -17,7 +17,23 @@ public struct PeerConnectionStats: Sendable {
     public var sctpState: SCTPAssociationState?
     public var sctp: SCTPStats?
     public var audioSender: AudioSenderStats?
+    /// The first receiving track's receiver (m-line order); every track's is in `audioReceivers`.
     public var audioReceiver: AudioReceiverStats?
+    /// One entry per receiving audio section, in m-line order.
+    public var audioReceivers: [RemoteAudioTrackStats]
+    /// How inbound RTP was matched to receiving sections.
+    public var rtpDemux: RTPDemuxStats
+    /// DTLS handshakes completed: 1 for the life of the connection, renegotiations and ICE
+    /// restarts included (they keep the association).
+    public var dtlsHandshakes: Int
+    /// Offer/answer exchanges applied (the first negotiation counts).
+    public var negotiations: Int
+    /// ICE restarts we started (`restartIce()` offers applied) and the peer started (its offer
+    /// changed the credentials).
+    public var localICERestarts: Int
+    public var remoteICERestarts: Int
+    /// Why the connection closed; nil while open.
+    public var closeReason: PeerConnectionCloseReason?
     /// Inbound datagrams that were neither DTLS nor SRTP/SRTCP, or came before their layer was ready and overflowed the hold queue.
     public var datagramsDropped: Int
 }

@@ -10,7 +10,7 @@ import ParleyCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Latency measurements of the engine and its parts.",
-        subcommands: [BenchEngineCommand.self, BenchJitterCommand.self])
+        subcommands: [BenchEngineCommand.self, BenchJitterCommand.self, BenchJoinCommand.self])
 }
 
 /// Per-frame and per-hop latency of the engine itself: 20 ms / 48 kHz mono frames through a

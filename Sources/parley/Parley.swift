@@ -10,7 +10,7 @@ struct Parley: AsyncParsableCommand {
         commandName: "parley",
         abstract: "Realtime voice-AI agents: run pipelines on files, in LiveKit rooms, behind a session API.",
         subcommands: [RunCommand.self, PluginsCommand.self, BenchCommand.self, TokenCommand.self, RoomCommand.self,
-                      DispatchCommand.self, ServeCommand.self]
+                      DispatchCommand.self, ServeCommand.self, WorkerCommand.self]
     )
 
     /// Runs the command; a failure prints one clear line (no stack trace) and exits non-zero.

@@ -98,3 +98,50 @@ def ensure_admin(claims: dict | None, room: str) -> None:
     video = _video(claims)
     if not video.get("roomAdmin") or video.get("room", "") != room:
         raise GrantDenied()
+
+
+# Minting (agent job tokens, refresh tokens) and grant helpers for /rtc and /agent.
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(api_key: str, secret: str, claims: dict) -> str:
+    """An HS256 JWT with ``iss`` = api_key (claims are used as given otherwise)."""
+    body = dict(claims)
+    body["iss"] = api_key
+    head = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = _b64url(json.dumps(body, separators=(",", ":")).encode())
+    sig = hmac.new(secret.encode(), f"{head}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{head}.{payload}.{_b64url(sig)}"
+
+
+def identity(claims: dict) -> str:
+    """``sub``, or ``jti`` when ``sub`` is empty (protocol auth/verifier.go)."""
+    return str(claims.get("sub") or claims.get("jti") or "")
+
+
+def video(claims: dict | None) -> dict:
+    v = (claims or {}).get("video")
+    return v if isinstance(v, dict) else {}
+
+
+def grant_bool(v: dict, key: str, default: bool) -> bool:
+    value = v.get(key)
+    return bool(value) if isinstance(value, bool) else default
+
+
+def can_publish(v: dict) -> bool:
+    return grant_bool(v, "canPublish", True)
+
+
+def can_subscribe(v: dict) -> bool:
+    return grant_bool(v, "canSubscribe", True)
+
+
+def can_publish_data(v: dict) -> bool:
+    return grant_bool(v, "canPublishData", can_publish(v))
+
+
+def can_update_own_metadata(v: dict) -> bool:
+    return grant_bool(v, "canUpdateOwnMetadata", False)

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """In-memory rooms, participants, sent data and agent dispatches.
 
-One store per server process, shared by every endpoint (Twirp now; the /rtc signalling and
-/agent worker sockets will add and remove participants and jobs here later). Values are the
-``livekit.protocol`` message classes, so every endpoint serialises them the same way.
+One store per server process, shared by every endpoint (Twirp, the /rtc signalling socket, the
+/agent worker socket and the admin endpoints). Values are the ``livekit.protocol`` message
+classes, so every endpoint serialises them the same way. The live side (connected participants,
+agent jobs: lk_room.py, lk_agent.py) hangs off ``Store.hooks``: the store calls
+``hooks.on_<event>(...)`` after each change so the live side can tell connected clients.
 Field meanings: protocol livekit_models.proto (Room, ParticipantInfo), livekit_room.proto,
 livekit_agent_dispatch.proto; defaults from server pkg/config/config.go.
 """
@@ -36,6 +38,12 @@ class RoomState:
 class Store:
     def __init__(self):
         self.rooms: dict[str, RoomState] = {}
+        self.hooks = None   # lk_room.RoomManager once the live side is set up
+
+    def _hook(self, name, *args):
+        fn = getattr(self.hooks, "on_" + name, None) if self.hooks is not None else None
+        if fn is not None:
+            fn(*args)
 
     # Rooms
 
@@ -53,7 +61,8 @@ class Store:
         state = RoomState(room=room)
         self.rooms[name] = state
         for a in agents:   # CreateRoomRequest.agents become dispatches of the new room
-            self.add_dispatch(name, a.agent_name, a.metadata, dict(a.attributes))
+            self.add_dispatch(name, a.agent_name, a.metadata, dict(a.attributes), launch=False)
+        self._hook("room_created", name)
         return self.snapshot(name), True
 
     def state(self, name) -> RoomState:
@@ -76,7 +85,8 @@ class Store:
 
     def delete_room(self, name) -> None:
         self.state(name)
-        del self.rooms[name]
+        self._hook("room_deleted", name)
+        self.rooms.pop(name, None)
 
     # Participants
 
@@ -86,8 +96,8 @@ class Store:
             raise NotFound("participant does not exist")
         return p
 
-    def add_participant(self, room, info: models.ParticipantInfo) -> models.ParticipantInfo:
-        """Test hook (and later /rtc joins): auto-creates the room like a join does."""
+    def add_participant(self, room, info: models.ParticipantInfo, notify=True) -> models.ParticipantInfo:
+        """Test hook and /rtc joins: auto-creates the room like a join does."""
         if room not in self.rooms:
             self.create_room(room)
         p = models.ParticipantInfo()
@@ -103,17 +113,23 @@ class Store:
             if not t.sid:
                 t.sid = new_id("TR_")
         self.state(room).participants[p.identity] = p
+        if notify:
+            self._hook("participant_added", room, p)
         return p
 
-    def remove_participant(self, room, identity) -> None:
-        self.participant(room, identity)
+    def remove_participant(self, room, identity, notify=True) -> None:
+        p = self.participant(room, identity)
         del self.state(room).participants[identity]
+        if notify:
+            self._hook("participant_removed", room, p)
 
     # Agent dispatch
 
-    def add_dispatch(self, room, agent_name, metadata="", attributes=None) -> agent_dispatch.AgentDispatch:
+    def add_dispatch(self, room, agent_name, metadata="", attributes=None, launch=True) -> agent_dispatch.AgentDispatch:
         d = agent_dispatch.AgentDispatch(id=new_id("AD_"), agent_name=agent_name, room=room, metadata=metadata,
                                          attributes=attributes or {})
         d.state.created_at = time.time_ns()
         self.state(room).dispatches[d.id] = d
+        if launch:
+            self._hook("dispatch_created", room, d)
         return d

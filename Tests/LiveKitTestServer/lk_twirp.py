@@ -143,6 +143,7 @@ class TwirpAPI:
             if t.sid == req.track_sid:
                 t.muted = req.muted
                 p.version += 1
+                self.store._hook("track_muted", req.room, p, t)
                 return room_pb.MuteRoomTrackResponse(track=t)
         raise NotFound("track is not found")
 
@@ -161,11 +162,13 @@ class TwirpAPI:
         if req.HasField("permission"):
             p.permission.CopyFrom(req.permission)
         p.version += 1
+        self.store._hook("participant_updated", req.room, p)
         return p
 
     def update_subscriptions(self, req, claims):
         lk_auth.ensure_admin(claims, req.room)
-        self.store.participant(req.room, req.identity)
+        p = self.store.participant(req.room, req.identity)
+        self.store._hook("subscriptions_updated", req.room, p, req)
         return room_pb.UpdateSubscriptionsResponse()
 
     def send_data(self, req, claims):
@@ -173,11 +176,13 @@ class TwirpAPI:
         if req.nonce and len(req.nonce) != 16:
             raise TwirpError("invalid_argument", "nonce should be 16-bytes or not present")
         self.store.state(req.room).data.append(req)
+        self.store._hook("data_sent", req.room, req)
         return room_pb.SendDataResponse()
 
     def update_room_metadata(self, req, claims):
         lk_auth.ensure_admin(claims, req.room)
         self.store.state(req.room).room.metadata = req.metadata
+        self.store._hook("room_updated", req.room)
         return self.store.snapshot(req.room)
 
     # AgentDispatchService
@@ -203,4 +208,5 @@ class TwirpAPI:
         d = dispatches.pop(req.dispatch_id, None)
         if d is None:
             raise NotFound("dispatch not found")
+        self.store._hook("dispatch_deleted", req.room, d)
         return d

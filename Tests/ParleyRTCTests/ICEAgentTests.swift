@@ -254,6 +254,7 @@ struct ICEAgentTests {
         #expect(net.selections(a).map(\.remoteAddress) == [b1, b2])
         #expect(net.agents[b].selectedPair?.localBase == b2)
         #expect(net.agents[a].stats.restarts == 1)
+        #expect(net.agents[a].stats.pairsSelected == 2 && net.agents[b].stats.pairsSelected == 2)
         #expect(net.agents[a].state == .completed)
         net.run(for: .seconds(35))
         #expect(net.agents[a].state == .completed && net.agents[b].state == .completed, "consent runs on the new pair")

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import ParleyRTC
 
@@ -36,9 +39,38 @@ struct ICESocketTests {
         #expect(a.stats.invalidMessages == 0 && b.stats.invalidMessages == 0)
     }
 
+    @Test("close releases the sockets at once, started or not, while the object lives on")
+    func closeReleasesSockets() throws {
+        for start in [false, true] {
+            let socket = try loopbackSocket(.controlling, ICESocketRecorder())
+            let ports = socket.localAddresses.map(\.port)
+            #expect(!ports.isEmpty)
+            if start { socket.start() }
+            socket.close()
+            #expect(socket.localAddresses.isEmpty)
+            #expect(ICESocketRecorder.wait { ports.allSatisfy(udpPortFree) }, "ports \(ports) still bound (started: \(start))")
+            #expect(socket.send(mediaDatagram("after close")) == false)
+            socket.close()  // idempotent
+        }
+    }
+
     @Test("getifaddrs finds loopback only when asked")
     func interfaces() {
         #expect(ICEInterfaces.hostAddresses(includeLoopback: true).contains(IPAddress("127.0.0.1")!))
         #expect(!ICEInterfaces.hostAddresses().contains { $0.isLoopback })
+    }
+}
+
+/// Whether 127.0.0.1:`port` can be bound (nobody holds it).
+private func udpPortFree(_ port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 }

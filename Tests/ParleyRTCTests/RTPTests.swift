@@ -205,3 +205,43 @@ struct RTPSequenceTests {
         #expect((470...480).contains(alternating.value))
     }
 }
+
+@Suite("RFC 6464 audio level")
+struct RTPAudioLevelTests {
+    @Test("level in -dBov from the RMS: full-scale square 0, sine 3 below its peak, silence 127")
+    func levels() {
+        #expect(RTPAudioLevel.level([Int16](repeating: 0, count: 960)) == 127)
+        #expect(RTPAudioLevel.level((0..<960).map { $0 % 2 == 0 ? Int16.max : Int16.min }) == 0)
+        let sine = { (amplitude: Double) in (0..<960).map { Int16(amplitude * 32767 * sin(2 * Double.pi * 440 * Double($0) / 48_000)) } }
+        #expect(RTPAudioLevel.level(sine(1)) == 3)
+        #expect(RTPAudioLevel.level(sine(0.4)) == 11)
+        #expect(RTPAudioLevel.level(sine(0.001)) == 63)
+        #expect(RTPAudioLevel.level([Int16](repeating: 1, count: 960)) == 90)
+        #expect(RTPAudioLevel.level([]) == 127)
+    }
+
+    @Test("the extension element: one byte, V bit from the energy threshold, decodes back")
+    func element() throws {
+        let loud = RTPAudioLevel.headerExtension(id: 2, samples: [Int16](repeating: 8000, count: 960))
+        #expect(loud.id == 2 && loud.value.count == 1)
+        let decoded = try #require(RTPAudioLevel.decode(loud.value))
+        #expect(decoded.voiceActivity && decoded.level == 12)
+        let quiet = RTPAudioLevel.headerExtension(id: 2, samples: [Int16](repeating: 3, count: 960))
+        #expect(RTPAudioLevel.decode(quiet.value)! == (false, 81))
+        #expect(RTPAudioLevel.decode([UInt8]()) == nil)
+        // It rides in the one-byte header form (RFC 8285 §4.2) next to the mid.
+        let header = RTPHeader(payloadType: 111, sequenceNumber: 1, timestamp: 2, ssrc: 3,
+                               extensions: [RTPHeaderExtension(id: 1, value: Array("0".utf8)), loud])
+        var bytes = [UInt8](repeating: 0, count: header.serializedLength)
+        _ = try bytes.withUnsafeMutableBytes { try header.write(into: $0) }
+        let view = try RTPPacketView(bytes + [0xF8])
+        #expect(view.extensionForm == .oneByte)
+        #expect(view.extensionValue(id: 2).map(Array.init) == loud.value)
+        #expect(view.extensionValue(id: 1).map { String(decoding: $0, as: UTF8.self) } == "0")
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+

@@ -125,4 +125,46 @@ struct SDPBuilderTests {
         #expect(try SessionDescription(parsing: offer.serialize()) == offer)
         #expect(UInt64(builder.sessionID)! < 1 << 62)
     }
+
+    @Test("subsequent offer: m-lines in place, a rejected one with port 0, the established a=setup, negotiated extmap ids")
+    func subsequentOffer() throws {
+        var builder = SDPBuilder(transport: SDPBuilderTests.transport, sessionID: "4242")
+        builder.negotiatedExtensionIDs = [SDPExtmap.absCaptureTime: 1]
+        let offer = builder.offer(
+            [
+                .data(mid: "0"), .audio(mid: "1", direction: .recvonly, sender: nil),
+                .rejected(mid: "2", kind: .video, proto: "UDP/TLS/RTP/SAVPF", formats: ["96", "97"]),
+                .audio(mid: "3", direction: .sendrecv, sender: SDPBuilderTests.sender),
+            ], setup: .passive)
+        #expect(try SessionDescription(parsing: offer.serialize()) == offer)
+        #expect(offer.media.map(\.mid) == ["0", "1", "2", "3"])
+        #expect(offer.media.map(\.isRejected) == [false, false, true, false])
+        #expect(offer.media[2].kind == .video && offer.media[2].formats == ["96", "97"] && offer.media[2].iceUfrag == nil)
+        #expect(offer.bundleGroup == .bundle(["0", "1", "3"]), "rejected sections are not bundled")
+        #expect(offer.media.filter { !$0.isRejected }.allSatisfy { $0.setup == .passive })
+        // abs-capture-time keeps the id the peer gave it; the others take the lowest free ones.
+        #expect(offer.media[1].extmaps.map(\.id) == [2, 3, 1])
+        #expect(offer.media[1].msids.isEmpty && offer.media[3].msids.count == 1)
+    }
+
+    @Test("answer: the sender goes on the named section; several audio sections each recvonly; one data section only")
+    func answerSections() throws {
+        var offerer = SDPBuilder(transport: SDPBuilderTests.transport)
+        let offer = offerer.offer([
+            .data(mid: "0"), .audio(mid: "1", direction: .sendonly, sender: SDPBuilderTests.sender),
+            .audio(mid: "2", direction: .sendrecv, sender: SDPBuilderTests.sender), .data(mid: "3"),
+        ])
+        var builder = SDPBuilder(transport: SDPBuilderTests.transport)
+        let sender = SDPAudioSender(streamID: "s", trackID: "t", ssrc: 7, cname: "c")
+        let answer = try builder.answer(to: offer, sender: sender, setup: .active, senderMid: "2")
+        #expect(answer.media.map(\.mid) == ["0", "1", "2", "3"])
+        #expect(answer.media[1].direction == .recvonly && answer.media[1].msids.isEmpty)
+        #expect(answer.media[2].direction == .sendrecv && answer.media[2].msids == [SDPMsid(streamID: "s", trackID: "t")])
+        #expect(!answer.media[0].isRejected && answer.media[3].isRejected, "one SCTP association per connection")
+        #expect(answer.bundleGroup == .bundle(["0", "1", "2"]))
+        // Without senderMid the first section that can send takes it (mid 2: mid 1 only sends to us).
+        var again = SDPBuilder(transport: SDPBuilderTests.transport)
+        #expect(try again.answer(to: offer, sender: sender).media[2].direction == .sendrecv)
+    }
 }
+

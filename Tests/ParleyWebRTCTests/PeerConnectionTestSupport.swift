@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// The aiortc test peer (Fixtures/pc_peer_aiortc.py) as a child process speaking JSON lines:
@@ -29,10 +32,15 @@ final class AiortcPeerProcess: Sendable {
     /// Raw JSON lines from stdout (Data is Sendable; parsed on demand).
     let store = LineStore()
 
-    init(arguments: [String]) throws {
+    /// A fixture script next to this file, by name (`Fixtures/<name>`).
+    static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
+    }
+
+    init(script: String = AiortcPeerProcess.script, arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [Self.script] + arguments
+        process.arguments = [script] + arguments
         let stdout = Pipe()
         let stdin = Pipe()
         process.standardOutput = stdout
@@ -96,6 +104,15 @@ final class AiortcPeerProcess: Sendable {
     func terminate() {
         io.withLock { if $0.process.isRunning { $0.process.terminate() } }
     }
+
+    /// SIGKILL: the peer vanishes without sending anything (no close_notify, no ABORT).
+    func kill() {
+        io.withLock { io in
+            if io.process.isRunning { _ = Glibc.kill(io.process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    var isRunning: Bool { io.withLock { $0.process.isRunning } }
 }
 
 /// Quality of a received pure tone, aligned per 20 ms frame: each frame of the analysed

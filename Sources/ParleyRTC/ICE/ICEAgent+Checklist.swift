@@ -73,7 +73,7 @@ extension ICEAgent {
             consider(lastPacedSend.map { max($0 + configuration.checkInterval, lastNow ?? $0) } ?? lastNow)
         }
         if let firstValid, nominatingPairID == nil, role == .controlling, !selectionIsCurrent || selection == nil {
-            consider(firstValid + configuration.nominationWait)
+            consider(firstValid + min(configuration.nominationWait, configuration.hostNominationWait))
         }
         if let selection, state != .failed {
             if !configuration.lite { consider(selection.nextConsent) }
@@ -229,7 +229,9 @@ extension ICEAgent {
         let betterPending = pairs.contains {
             ($0.state == .frozen || $0.state == .waiting || $0.state == .inProgress) && $0.priority(role: role) > bestPriority
         }
-        let waited = firstValid.map { now >= $0 + configuration.nominationWait } ?? false
+        let hostPair = pairs[best].local.type == .host && pairs[best].remote.type == .host
+        let wait = hostPair ? configuration.hostNominationWait : configuration.nominationWait
+        let waited = firstValid.map { now >= $0 + wait } ?? false
         guard !betterPending || waited else { return }
         nominatingPairID = pairs[best].id
         triggeredQueue.insert((pairs[best].id, true), at: 0)
@@ -257,6 +259,7 @@ extension ICEAgent {
             pair: pair, localCredentials: localCredentials, remoteCredentials: remote, lastConsent: now,
             nextConsent: now + jitteredConsentInterval(), lastReceived: now)
         if let rtt = pair.roundTripTime { stats.selectedPairRoundTripTime = rtt }
+        stats.pairsSelected += 1
         output.events.append(.selectedPairChanged(ICESelectedPair(local: pair.local, remote: pair.remote)))
         setState(.connected, &output)
         if !pairs.contains(where: { $0.state == .frozen || $0.state == .waiting || $0.state == .inProgress }) {

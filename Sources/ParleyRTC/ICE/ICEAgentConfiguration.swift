@@ -26,6 +26,10 @@ public struct ICEAgentConfiguration: Sendable {
     /// first valid pair for a better one before nominating the best valid pair (it nominates
     /// at once when no higher-priority pair is still pending).
     public var nominationWait: Duration = .milliseconds(500)
+    /// The same wait when the best valid pair is host↔host. pion's `hostAcceptanceMinWait` is 0:
+    /// a working direct pair will not be beaten by a relayed or reflexive one, and waiting here
+    /// delays the first media of every LiveKit join (the publisher PC nominates).
+    public var hostNominationWait: Duration = .zero
     /// RFC 7675 §5.1: consent refreshed every 5 s on average, jittered by ±20 %.
     public var consentInterval: Duration = .seconds(5)
     /// RFC 7675 §5.1: consent expires 30 s after the last authenticated response.

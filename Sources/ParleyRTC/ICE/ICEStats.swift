@@ -30,6 +30,9 @@ public struct ICEStats: Sendable, Hashable {
     public var consentResponsesReceived = 0
     public var consentFailures = 0
     public var restarts = 0
+    /// Pairs selected (RFC 8445 §8.1.1): 1 after the first nomination, one more for each ICE
+    /// restart whose new generation selected its pair.
+    public var pairsSelected = 0
     /// Round-trip time of the selected pair's latest check or consent response.
     public var selectedPairRoundTripTime: Duration?
 

@@ -65,8 +65,7 @@ public final class UDPICESocket: @unchecked Sendable {
 
     deinit {
         timer?.cancel()
-        for source in sources { source.cancel() }
-        for fd in sockets.values { closeDescriptor(fd) }
+        releaseSockets()
     }
 
     private func onQueue<T>(_ body: () -> T) -> T {
@@ -84,9 +83,13 @@ public final class UDPICESocket: @unchecked Sendable {
     /// Starts receiving and gathers (host candidates, then server-reflexive ones).
     public func start() {
         queue.async { [self] in
+            guard !closed, sources.isEmpty else { return }
             for (base, fd) in sockets {
                 let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
                 source.setEventHandler { [weak self] in self?.drain(fd: fd, base: base) }
+                // A descriptor watched by a source is closed only once the source is cancelled
+                // (closing it under a live source is undefined for dispatch).
+                source.setCancelHandler { closeDescriptor(fd) }
                 source.resume()
                 sources.append(source)
             }
@@ -119,15 +122,30 @@ public final class UDPICESocket: @unchecked Sendable {
         }
     }
 
+    /// Stops the agent and releases the sockets now (not when the last reference goes): a
+    /// closed peer connection must not hold ports or descriptors (`localAddresses` is empty
+    /// afterwards). Idempotent.
     public func close() {
         onQueue {
             guard !closed else { return }
             apply(agent.close())
             closed = true
             timer?.cancel()
-            for source in sources { source.cancel() }
-            sources = []
+            timer = nil
+            releaseSockets()
         }
+    }
+
+    /// Cancels the read sources (their cancel handlers close the descriptors) or, before
+    /// `start()`, closes the descriptors directly.
+    private func releaseSockets() {
+        if sources.isEmpty {
+            for fd in sockets.values { closeDescriptor(fd) }
+        } else {
+            for source in sources { source.cancel() }
+        }
+        sources = []
+        sockets = [:]
     }
 
     // MARK: - On the queue

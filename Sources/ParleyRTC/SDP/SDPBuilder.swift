@@ -100,6 +100,10 @@ public struct SDPBuilder: Sendable {
     public var audioFeedback: [String] = []
     /// Header extension URIs for audio, offered with ids 1, 2, 3… and accepted when offered.
     public var audioExtensions: [String] = [SDPExtmap.sdesMid, SDPExtmap.ssrcAudioLevel, SDPExtmap.absCaptureTime]
+    /// Ids already negotiated for some of `audioExtensions` (URI → id): a subsequent offer
+    /// keeps them, since packets in flight carry them (RFC 8285 §6 binds an id for the
+    /// session); the other URIs get the lowest free ids.
+    public var negotiatedExtensionIDs: [String: UInt16] = [:]
     /// RFC 8841 §5.2; 5000 by convention, what LiveKit and browsers use.
     public var sctpPort: UInt16 = 5000
     /// The largest data channel message we reassemble (RFC 8841 §6). LiveKit advertises 65535.
@@ -117,26 +121,39 @@ public struct SDPBuilder: Sendable {
         case audio(mid: String, direction: SDPDirection, sender: SDPAudioSender?)
         /// The SCTP data channel section (RFC 8841 §4, `webrtc-datachannel`).
         case data(mid: String)
+        /// A section that stays in the description only to keep its place and mid: a subsequent
+        /// offer repeats every earlier m-line in order (RFC 9429 §5.2.2), rejected ones with
+        /// port 0 and their media, proto and formats (RFC 3264 §8.2, RFC 8843 §7.3.3).
+        case rejected(mid: String, kind: SDPMediaKind, proto: String, formats: [String])
     }
 
     // MARK: - Offer
 
-    /// A complete offer with `a=setup:actpass` (RFC 8842 §5.2) and one BUNDLE group of all sections.
-    public mutating func offer(_ sections: [Section]) -> SessionDescription {
+    /// A complete offer with one BUNDLE group of all accepted sections. `setup` is
+    /// `actpass` in an initial offer (RFC 8842 §5.2); a subsequent offer that keeps the running
+    /// DTLS association states the role it already has (`active`/`passive`): an answer to
+    /// `actpass` could pick the other role, and a changed role means a new association
+    /// (RFC 8842 §5). libwebrtc and aiortc re-offer the same way.
+    public mutating func offer(_ sections: [Section], setup: SDPSetupRole = .actpass) -> SessionDescription {
         var session = newSession()
         var mids: [String] = []
         for section in sections {
             switch section {
             case .audio(let mid, let direction, let sender):
-                let extmaps = audioExtensions.enumerated().map { SDPExtmap(id: UInt16($0.offset + 1), uri: $0.element) }
+                let extmaps = offeredAudioExtmaps()
                 session.media.append(
                     audioSection(
-                        mid: mid, direction: direction, sender: direction.sends ? sender : nil, setup: .actpass,
+                        mid: mid, direction: direction, sender: direction.sends ? sender : nil, setup: setup,
                         extmaps: extmaps, feedback: audioFeedback, rtcpRsize: true))
                 mids.append(mid)
             case .data(let mid):
-                session.media.append(dataSection(mid: mid, proto: "UDP/DTLS/SCTP", setup: .actpass))
+                session.media.append(dataSection(mid: mid, proto: "UDP/DTLS/SCTP", setup: setup))
                 mids.append(mid)
+            case .rejected(let mid, let kind, let proto, let formats):
+                session.media.append(
+                    MediaDescription(
+                        kind: kind, port: 0, proto: proto, formats: formats, connections: [SDPConnection()],
+                        attributes: [.mid(mid)]))
             }
         }
         session.attributes = [.group(.bundle(mids)), .extmapAllowMixed, .msidSemantic(SDPMsidSemantic())]
@@ -147,23 +164,28 @@ public struct SDPBuilder: Sendable {
 
     /// An answer (RFC 8829 §5.3) to a remote offer: every offered section in order, same mids.
     ///
-    /// - Audio: accepted with Opus (the offer's payload type for `opus/48000/2`), the offered
-    ///   header extensions we know (keeping the offer's ids), the offered feedback we support,
-    ///   and direction = offer's direction reversed, narrowed to what we do (receive when
-    ///   `receiveAudio`; send on the first section that can when `sender` is given). Without
-    ///   Opus or without rtcp-mux in the offer the section is rejected.
-    /// - Data (`webrtc-datachannel` over SCTP): accepted with our sctp-port and max-message-size.
-    /// - Anything else (video, …), and sections the offer already rejected: port 0 (RFC 3264 §6).
+    /// - Audio: accepted with Opus (the offer's payload type for `opus/48000/2`; RED, PCMU and
+    ///   the rest are left out), the offered header extensions we know (keeping the offer's
+    ///   ids), the offered feedback we support, and direction = offer's direction reversed,
+    ///   narrowed to what we do (receive when `receiveAudio`; send when `sender` is given, on
+    ///   the section `senderMid` names or else the first section that can). Each section is
+    ///   its own transceiver, so a renegotiation offer with several sendonly tracks gets as
+    ///   many recvonly sections. Without Opus or without rtcp-mux the section is rejected.
+    /// - Data (`webrtc-datachannel` over SCTP): the first such section is accepted with our
+    ///   sctp-port and max-message-size (one association per connection, RFC 8841 §5).
+    /// - Anything else (video, …), further data sections, and sections the offer already
+    ///   rejected: port 0 (RFC 3264 §6).
     ///
     /// `setup` is our DTLS role when the offer says actpass: `.passive` makes us the DTLS
     /// server, which is also our role on the publisher PC (livekit-protocol.md §6).
     public mutating func answer(
         to offer: SessionDescription, sender: SDPAudioSender? = nil, receiveAudio: Bool = true,
-        setup preferred: SDPSetupRole = .passive
+        setup preferred: SDPSetupRole = .passive, senderMid: String? = nil
     ) throws(SDPNegotiationError) -> SessionDescription {
         var session = newSession()
         var accepted: [String] = []
         var senderLeft = sender
+        var dataAccepted = false
         for (index, offered) in offer.media.enumerated() {
             guard let mid = offered.mid else { throw .missingMid(sectionIndex: index) }
             guard !offered.isRejected else {
@@ -178,7 +200,7 @@ public struct SDPBuilder: Sendable {
                 let opus = offered.codec(named: "opus", clockRate: 48000)
             {
                 let offeredDirection = offered.effectiveDirection
-                let sends = offeredDirection.receives && senderLeft != nil
+                let sends = offeredDirection.receives && senderLeft != nil && (senderMid == nil || senderMid == mid)
                 let direction = SDPDirection(sends: sends, receives: offeredDirection.sends && receiveAudio)
                 let extmaps = offered.extmaps.filter { audioExtensions.contains($0.uri) }.map { SDPExtmap(id: $0.id, uri: $0.uri) }
                 let feedback = opus.feedback.map(\.type).filter { audioFeedback.contains($0) }
@@ -190,10 +212,11 @@ public struct SDPBuilder: Sendable {
                 session.media.append(section)
                 accepted.append(mid)
             } else if offered.kind == .application, offered.proto.uppercased().contains("SCTP"),
-                offered.formats.contains("webrtc-datachannel")
+                offered.formats.contains("webrtc-datachannel"), !dataAccepted
             {
                 session.media.append(dataSection(mid: mid, proto: offered.proto, setup: ourRole))
                 accepted.append(mid)
+                dataAccepted = true
             } else {
                 session.media.append(rejected(offered, mid: mid))
             }
@@ -212,6 +235,19 @@ public struct SDPBuilder: Sendable {
     }
 
     // MARK: - Sections
+
+    /// `audioExtensions` with their negotiated ids, the rest numbered from the lowest free id
+    /// (1–14: the one-byte header form, RFC 8285 §4.2).
+    private func offeredAudioExtmaps() -> [SDPExtmap] {
+        var used = Set(audioExtensions.compactMap { negotiatedExtensionIDs[$0] })
+        var next: UInt16 = 1
+        return audioExtensions.map { uri in
+            if let id = negotiatedExtensionIDs[uri] { return SDPExtmap(id: id, uri: uri) }
+            while used.contains(next) { next += 1 }
+            used.insert(next)
+            return SDPExtmap(id: next, uri: uri)
+        }
+    }
 
     private mutating func newSession() -> SessionDescription {
         defer { sessionVersion += 1 }
