@@ -9,7 +9,8 @@ publishes a 440 Hz sine and hears it echoed back (audible and at the right pitch
 scripted bot (user packet echo, RPC both ways incl. the "fail" error, text streams both ways,
 reliable sequence de-duplication, Twirp SendData), pings and muted pongs, a signal drop followed
 by a resume (ICE restart on both PCs, media and data still flowing), an unknown-sid resume,
-duplicate identity, server LeaveRequest faults, and an agent worker that registers, gets an
+duplicate identity, server LeaveRequest faults, two participants' audio tracks (440/660 Hz, echo on)
+added to data-only subscriber PCs in one offer or during a pending one, and an agent worker that registers, gets an
 explicit dispatch, joins with the job token, reports running then success; plus job failure when
 the agent leaves, admin termination and automatic dispatch. Tokens come from livekit-api's
 AccessToken, an implementation independent of the server's. Exit status 0 when all pass.

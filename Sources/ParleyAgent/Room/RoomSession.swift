@@ -119,11 +119,14 @@ public final class RoomSession: Sendable {
             }
         }
         outbox.yield(.agentState("listening"))
+        let ownSid = await room.localSid
         let watcher = Task { [room, userIdentity, listening, pipeline, logger] in
             for await event in room.events {
                 switch event {
                 case .trackSubscribed(let track):
-                    let take = userIdentity == nil || track.participantIdentity == userIdentity || track.participantIdentity.isEmpty
+                    // Never our own voice (an SFU that echoes, or a second connection of ours).
+                    let take = track.participantSid != ownSid
+                        && (userIdentity == nil || track.participantIdentity == userIdentity)
                     if take {
                         let took = listening.withLock { current -> Bool in
                             guard current == nil else { return false }

@@ -144,6 +144,7 @@ extension Room {
         let participantSid = track.streamID.map { String($0.split(separator: "|").first ?? Substring($0)) } ?? ""
         let owner = remoteParticipants[participantSid]
             ?? remoteParticipants.values.first { $0.tracks[trackSid] != nil }
+            ?? (participantSid == localParticipant?.sid ? localParticipant : nil)  // a test SFU may echo us
         let info = RemoteAudioTrackInfo(
             trackSid: trackSid, participantSid: owner?.sid ?? participantSid,
             participantIdentity: owner?.identity ?? "", mid: track.mid)
