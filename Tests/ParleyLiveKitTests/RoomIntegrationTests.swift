@@ -209,6 +209,44 @@ final class RoomIntegrationTests: XCTestCase {
         await room.disconnect()
     }
 
+    func testTranscriptionStreamAndAgentStateReachThePeer() async throws {
+        let roomName = "transcript-room"
+        _ = try await server.admin("/_test/bot/add", ["room": roomName])
+        let room = try await Room.connect(url: wsURL, token: token("agent-x", room: roomName), options: Self.loopbackOptions)
+        // The lk.transcription shape livekit-agents uses: deltas as chunks, the trailer flips final.
+        let attributes = ["lk.segment_id": "SG_1", "lk.transcription_final": "false"]
+        let writer = try await room.streamText(topic: "lk.transcription", attributes: attributes)
+        for piece in ["The capital ", "of France ", "is Paris."] { try await writer.write(piece) }
+        try await writer.close(attributes: ["lk.transcription_final": "true"])
+        try await room.setAttributes(["lk.agent.state": "speaking"])
+        // A byte stream (the avatar audio path's shape): 40 000 bytes = 3 chunks.
+        let pcm = (0..<40_000).map { UInt8($0 % 251) }
+        let bytes = try await room.streamBytes(topic: "lk.audio_stream", name: "segment-1", attributes: ["sample_rate": "24000"])
+        try await bytes.write(pcm)
+        try await bytes.close()
+        let received = try await server.poll("/_test/bot/received?room=\(roomName)") { json -> [String: Any]? in
+            (json["received"] as? [[String: Any]])?.first { $0["type"] as? String == "stream" && $0["topic"] as? String == "lk.audio_stream" }
+        }
+        XCTAssertEqual(received["chunks"] as? Int, 3)
+        XCTAssertEqual((received["data_b64"] as? String).flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }, pcm)
+        let stream = try await server.poll("/_test/bot/received?room=\(roomName)") { json -> [String: Any]? in
+            (json["received"] as? [[String: Any]])?.first { $0["type"] as? String == "stream" && $0["topic"] as? String == "lk.transcription" }
+        }
+        XCTAssertEqual(stream["text"] as? String, "The capital of France is Paris.")
+        XCTAssertEqual(stream["from"] as? String, "agent-x")
+        let final = stream["attributes"] as? [String: String]
+        XCTAssertEqual(final?["lk.transcription_final"], "true")
+        XCTAssertEqual(final?["lk.segment_id"], "SG_1")
+        let state = try await server.poll("/_test/rooms") { json -> String? in
+            let rooms = json["rooms"] as? [[String: Any]] ?? []
+            let people = rooms.first { $0["name"] as? String == roomName }?["participants"] as? [[String: Any]] ?? []
+            let me = people.first { $0["identity"] as? String == "agent-x" }
+            return (me?["attributes"] as? [String: String])?["lk.agent.state"]
+        }
+        XCTAssertEqual(state, "speaking")
+        await room.disconnect()
+    }
+
     func testResumeAfterTheSignalSocketDrops() async throws {
         var options = Self.loopbackOptions
         options.audioTrackName = "mic"

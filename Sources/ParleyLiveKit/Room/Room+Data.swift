@@ -134,22 +134,44 @@ extension Room {
         topic: String, attributes: [String: String] = [:], destinations: [String] = [],
         senderIdentity: String? = nil, totalLength: Int? = nil
     ) throws(LiveKitConnectError) -> TextStreamWriter {
+        var text = Livekit_DataStream.TextHeader()
+        text.operationType = .create
+        let stream = try openStream(
+            topic: topic, mimeType: "text/plain", content: .textHeader(text), attributes: attributes,
+            destinations: destinations, senderIdentity: senderIdentity, totalLength: totalLength)
+        return TextStreamWriter(stream: stream, topic: topic)
+    }
+
+    /// Opens a byte stream (`name` is the file name, or any label) and sends its header.
+    public func streamBytes(
+        topic: String, name: String, mimeType: String = "application/octet-stream", attributes: [String: String] = [:],
+        destinations: [String] = [], totalLength: Int? = nil
+    ) throws(LiveKitConnectError) -> ByteStreamWriter {
+        var bytes = Livekit_DataStream.ByteHeader()
+        bytes.name = name
+        let stream = try openStream(
+            topic: topic, mimeType: mimeType, content: .byteHeader(bytes), attributes: attributes,
+            destinations: destinations, senderIdentity: nil, totalLength: totalLength)
+        return ByteStreamWriter(stream: stream, topic: topic)
+    }
+
+    func openStream(
+        topic: String, mimeType: String, content: Livekit_DataStream.Header.OneOf_ContentHeader,
+        attributes: [String: String], destinations: [String], senderIdentity: String?, totalLength: Int?
+    ) throws(LiveKitConnectError) -> OutgoingStream {
         let streamID = UUID().uuidString.lowercased()
         var header = Livekit_DataStream.Header()
         header.streamID = streamID
         header.timestamp = Int64(Date().timeIntervalSince1970 * 1000)
         header.topic = topic
-        header.mimeType = "text/plain"
+        header.mimeType = mimeType
         header.attributes = attributes
         if let totalLength { header.totalLength = UInt64(totalLength) }
-        var text = Livekit_DataStream.TextHeader()
-        text.operationType = .create
-        header.textHeader = text
+        header.contentHeader = content
         var packet = Livekit_DataPacket()
         packet.streamHeader = header
         try send(packet, reliable: true, destinations: destinations, senderIdentity: senderIdentity)
-        return TextStreamWriter(
-            room: self, streamID: streamID, topic: topic, destinations: destinations, senderIdentity: senderIdentity)
+        return OutgoingStream(room: self, streamID: streamID, destinations: destinations, senderIdentity: senderIdentity)
     }
 
     /// Sends a whole text as one stream (header, chunks, trailer). Returns the stream id.
