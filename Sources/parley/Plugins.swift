@@ -19,6 +19,7 @@ func makeRegistry() -> StageRegistry {
     registry.register(EspeakTTSStage.registration)
     #if canImport(ParleySherpaEngines)
     registry.register(MoonshineSTTStage.registration)
+    registry.register(SileroVADStage.registration)
     #endif
     return registry
 }

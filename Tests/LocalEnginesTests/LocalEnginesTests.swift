@@ -272,6 +272,58 @@ struct LocalSpeechPipelineTests {
               + turn.metrics.map { "\($0.stage) \($0.name) \($0.nanoseconds.milliseconds) ms" }.joined(separator: ", "))
     }
 
+    @Test("Silero VAD in the vad slot: one turn on the spoken question, endpointed after its min_silence_ms")
+    func sileroEndToEnd() async throws {
+        guard let files = try? LocalEngineFiles.locate() else {
+            Issue.record("local engines not installed: run scripts/install-local-engines")
+            return
+        }
+        let registry = StageRegistry()
+        for r in BuiltinPlugins.registrations { registry.register(r) }
+        registry.register(SileroVADStage.registration)
+        registry.register(EspeakTTSStage.registration)
+        registry.register(MoonshineSTTStage.registration)
+        var env = ProcessInfo.processInfo.environment
+        env["PARLEY_LOCAL_ENGINES"] = files.root.path
+        let yaml = """
+            pipeline:
+              vad: { provider: silero, min_silence_ms: 300 }
+              stt: moonshine/base-en
+              llm: echo
+              tts: espeak
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("silero-\(UUID().uuidString).yaml")
+        try yaml.write(to: path, atomically: true, encoding: .utf8)
+        let config = try AgentConfig.load(path: path.path, environment: env)
+        // The question with babble-free silence around it, and a quiet noise floor (Silero must not fire on it).
+        let speech = try EspeakSynthesizer(voice: "en-us", wordsPerMinute: 160).synthesize("What is the capital of France?")
+        var noise = SystemRandomNumberGenerator()
+        let hiss = (0..<22_050).map { _ in Int16.random(in: -60...60, using: &noise) }
+        let samples = hiss + speech.map { $0 &+ Int16.random(in: -60...60, using: &noise) } + hiss + hiss
+        let input = AudioFormat(sampleRate: 22_050, channels: 1, frameDurationMs: 20)
+        let graph = try PipelineAssembler(registry: registry, environment: env)
+            .build(config, input: input, outputCaps: AudioCaps(sampleRates: [48_000], channels: [1]))
+        let outputs = Box()
+        let pipeline = Pipeline(graph: graph, id: "silero", policy: .offline, pacing: .asFastAsPossible,
+                                source: SampleArraySource(samples: samples, format: input),
+                                output: { outputs.add($0) }, events: { outputs.add($0) })
+        try pipeline.start()
+        #expect(await pipeline.wait() == .finished)
+        _ = pipeline.waitBlocking()
+        let starts = outputs.frames.filter { if case .control(.userStartedSpeaking) = $0 { return true }; return false }
+        #expect(starts.count == 1, "\(starts.count) turns opened")
+        let transcript = outputs.frames.compactMap { f -> String? in
+            if case .transcript(let t) = f, t.isFinal { return t.text }
+            return nil
+        }
+        let words = transcript.first?.lowercased().filter { $0.isLetter || $0 == " " } ?? ""
+        #expect(words == "what is the capital of france", "heard: \(transcript)")
+        let turn = try #require(outputs.events.compactMap { e -> TurnReport? in if case .turn(let t) = e { return t }; return nil }.first)
+        // sherpa-onnx decides per 32 ms window: speech end + min_silence_ms, rounded up to a window.
+        #expect(turn.endpointingDelay >= .ms(250) && turn.endpointingDelay <= .ms(420), "\(turn.endpointingDelay)")
+        print("[local speech, silero] endpointing \(turn.endpointingDelay.milliseconds) ms, voice-to-voice \(turn.voiceToVoice.milliseconds) ms")
+    }
+
     final class Box: @unchecked Sendable {
         // @unchecked: written only from the pipeline's loop thread; read after waitBlocking() joined it.
         var frames: [Frame] = []
