@@ -34,6 +34,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ParleyCore", package: "Parley"),
                 .product(name: "ParleyAudio", package: "Parley"),
+                .product(name: "ParleyRTC", package: "Parley"),
             ],
             path: "Benchmarks/MediaBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

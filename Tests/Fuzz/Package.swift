@@ -4,8 +4,7 @@
 // libFuzzer targets for ParleyRTC's parsers. Kept in their own package so the main build and
 // test run never compile them (they only link with -sanitize=fuzzer). See README.md:
 //
-//   cd Fuzz && swift build -c release -Xswiftc -sanitize=fuzzer,address --product FuzzSTUN
-//   .build/release/FuzzSTUN -max_total_time=600 Corpus/STUN
+//   Tests/Fuzz/run.sh          # build, then every target for 1M inputs each
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
@@ -34,6 +33,15 @@ let package = Package(
         // Arbitrary datagrams to a server-role DTLSTransport mid-handshake (DTLSFuzzChecks).
         .executableTarget(
             name: "FuzzDTLS", dependencies: ["CLibFuzzer", .product(name: "ParleyRTC", package: "Parley")], path: "FuzzDTLS",
+            swiftSettings: strict),
+        // Inbound SCTP packets to a real usrsctp association (ESTABLISHED, or after INIT) over an
+        // in-memory lower transport; the checks are in FuzzSCTP/SCTPFuzz.swift.
+        .executableTarget(
+            name: "FuzzSCTP", dependencies: ["CLibFuzzer", .product(name: "ParleyRTC", package: "Parley")], path: "FuzzSCTP",
+            swiftSettings: strict),
+        // DCEP (RFC 8832) DATA_CHANNEL_OPEN/ACK: decode anything, encode → decode round trip.
+        .executableTarget(
+            name: "FuzzDCEP", dependencies: ["CLibFuzzer", .product(name: "ParleyRTC", package: "Parley")], path: "FuzzDCEP",
             swiftSettings: strict),
     ]
 )

@@ -12,7 +12,9 @@ import Darwin
 
 /// Media hot paths per 20 ms / 48 kHz mono frame: Opus encode + decode, and the receive side
 /// a remote track runs every 20 ms (jitter buffer insert + pull with the Opus decoder behind
-/// it). Results are per frame (scaling factor 1000); malloc counts per sample of 1000 frames.
+/// it); AudioPathBenchmarks.swift adds SRTP, RTP and the whole send + receive path of one
+/// stream. Results are per frame (scaling factor 1000; the benchmark package scales the malloc
+/// counts by it too, so they are per frame as well).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal, .throughput, .instructions],
@@ -85,4 +87,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { step() }
     }
+
+    // SRTP, RTP, Opus at the PeerConnection's settings, and one stream's whole send + receive path.
+    audioPathBenchmarks()
 }
