@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "ParleyWebRTC", targets: ["ParleyWebRTC"]),
         .library(name: "ParleyLiveKit", targets: ["ParleyLiveKit"]),
         .library(name: "ParleyWebSocket", targets: ["ParleyWebSocket"]),
+        .library(name: "ParleyOpenAIPlugins", targets: ["ParleyOpenAIPlugins"]),
         .library(name: "ParleyServer", targets: ["ParleyServer"]),
         .executable(name: "parley", targets: ["parley"]),
     ],
@@ -80,13 +81,20 @@ let package = Package(
                        providers: [.apt(["libspeexdsp-dev"]), .brew(["speexdsp"])]),
         .target(name: "ParleySpeexPlugins", dependencies: ["ParleyCore", "CSpeexDSP"], path: "Plugins/Speex",
                 swiftSettings: strict),
+        // The OpenAI provider family (chat-completions LLM now; TTS/STT later): streaming HTTP over URLSession.
+        .target(name: "ParleyOpenAIPlugins",
+                dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
+                path: "Plugins/OpenAI", swiftSettings: strict),
+        .testTarget(name: "ParleyOpenAIPluginTests", dependencies: ["ParleyOpenAIPlugins", "ParleyCore"],
+                    swiftSettings: strict),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins", "ParleyWebRTCPlugins",
+                "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins", "ParleyWebRTCPlugins", "ParleyOpenAIPlugins",
                 "ParleySpeexPlugins", "ParleyLiveKit", "ParleyEspeakEngine", "ParleyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -130,7 +138,8 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyLiveKit", "ParleyAgent", "ParleyCore", "ParleyRTC",
+                "ParleyLiveKit", "ParleyAgent", "ParleyCore", "ParleyRTC", "COpenSSL",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -140,7 +149,8 @@ let package = Package(
         .testTarget(
             name: "ParleyServerTests",
             dependencies: ["ParleyServer", "ParleyLiveKit", "ParleyAgent", "ParleyCore", "parley", "ParleyTestSupport",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "SQLiteNIO", package: "sqlite-nio")],
             swiftSettings: strict
         ),
         // libwebsockets (MIT) 4.1: the one WebSocket client engine (one context, one service thread per process).

@@ -82,6 +82,7 @@ public struct Authenticator: Sendable {
 
     struct Header: Decodable {
         var alg: String?
+        var kid: String?
     }
 
     private func verifyJWT(_ token: String, now: Int64) throws(APIError) -> Principal {
@@ -94,12 +95,26 @@ public struct Authenticator: Sendable {
         guard let header = try? JSONDecoder().decode(Header.self, from: headerData) else {
             throw APIError.unauthenticated("malformed token header")
         }
-        guard header.alg == "HS256" else {
-            throw APIError.unauthenticated("token algorithm \(header.alg ?? "none") is not accepted (HS256 only)")
-        }
-        let expected = Digest.hmacSHA256(key: Array(jwt.hs256Secret.utf8), data: Array((parts[0] + "." + parts[1]).utf8))
-        guard Digest.constantTimeEqual(expected, Array(signature)) else {
-            throw APIError.unauthenticated("token signature is invalid")
+        let signingInput = Array((parts[0] + "." + parts[1]).utf8)
+        switch header.alg {
+        case "HS256" where jwt.hs256Secret != nil:
+            let expected = Digest.hmacSHA256(key: Array(jwt.hs256Secret!.utf8), data: signingInput)
+            guard Digest.constantTimeEqual(expected, Array(signature)) else {
+                throw APIError.unauthenticated("token signature is invalid")
+            }
+        case "RS256" where jwt.jwks != nil, "ES256" where jwt.jwks != nil:
+            guard jwt.jwks!.verify(alg: header.alg!, kid: header.kid, signingInput: signingInput, signature: Array(signature))
+            else {
+                throw APIError.unauthenticated(header.kid.map { kid in
+                    jwt.jwks!.keys.contains { $0.kid == kid } ? "token signature is invalid" : "token key id is not known"
+                } ?? "token signature is invalid")
+            }
+        default:
+            var accepted: [String] = []
+            if jwt.hs256Secret != nil { accepted.append("HS256") }
+            if jwt.jwks != nil { accepted += ["RS256", "ES256"] }
+            throw APIError.unauthenticated("token algorithm \(header.alg ?? "none") is not accepted "
+                                           + "(\(accepted.joined(separator: ", ")))")
         }
         guard let claims = try? JSONDecoder().decode(Claims.self, from: payload) else {
             throw APIError.unauthenticated("token claims are malformed")

@@ -38,7 +38,38 @@ public final class SQLiteSessionStore: SessionStore {
             // A room hosts at most one active session; ended ones keep their name for history.
             "CREATE UNIQUE INDEX sessions_active_room ON sessions (room_name) WHERE status = 'active'",
         ]),
+        (2, "webhook events and participants", [
+            // LiveKit's room sid, so a late webhook from an earlier room of the same name is told apart.
+            "ALTER TABLE sessions ADD COLUMN room_sid TEXT",
+            // Every applied LiveKit webhook id, so a redelivery changes nothing (pruned after a week).
+            """
+            CREATE TABLE webhook_events (
+                id TEXT PRIMARY KEY NOT NULL,
+                event TEXT NOT NULL,
+                room_name TEXT,
+                session_id TEXT,
+                received_at_ms INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX webhook_events_received ON webhook_events (received_at_ms)",
+            """
+            CREATE TABLE session_participants (
+                session_id TEXT NOT NULL REFERENCES sessions (id),
+                identity TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                is_agent INTEGER NOT NULL,
+                connected INTEGER NOT NULL,
+                joined_at_ms INTEGER,
+                left_at_ms INTEGER,
+                last_event_at_ms INTEGER NOT NULL,
+                PRIMARY KEY (session_id, identity)
+            ) STRICT
+            """,
+        ]),
     ]
+
+    /// Webhook ids are kept this long for deduplication (LiveKit retries within minutes).
+    static let webhookRetentionMs: Int64 = 7 * 86_400_000
 
     private init(connection: SQLiteConnection, path: String) {
         self.connection = connection
@@ -135,7 +166,7 @@ public final class SQLiteSessionStore: SessionStore {
 
     static let columns = """
         id, owner, room_name, participant_identity, profile, agent_name, mode, dispatch_id, config_json, status,
-        created_at_ms, token_expires_at_ms, ended_at_ms, end_reason, origin
+        created_at_ms, token_expires_at_ms, ended_at_ms, end_reason, origin, room_sid
         """
 
     public func insert(_ s: SessionRecord) async throws {
@@ -147,11 +178,12 @@ public final class SQLiteSessionStore: SessionStore {
                                   [.text(s.roomName)]).isEmpty {
                 throw SessionStoreError.roomInUse(s.roomName)
             }
-            _ = try await c.query("INSERT INTO sessions (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+            _ = try await c.query("INSERT INTO sessions (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
                 .text(s.id), .text(s.owner), .text(s.roomName), .text(s.participantIdentity), .text(s.profile),
                 .text(s.agentName), .text(s.mode.rawValue), s.dispatchID.map { .text($0) } ?? .null,
                 .text(s.configJSON), .text(s.status.rawValue), .integer(SQLiteInt64(s.createdAtMs)), .integer(SQLiteInt64(s.tokenExpiresAtMs)),
                 s.endedAtMs.map { .integer(SQLiteInt64($0)) } ?? .null, s.endReason.map { .text($0) } ?? .null, .text(s.origin),
+                s.roomSID.map { .text($0) } ?? .null,
             ])
         }
     }
@@ -196,6 +228,93 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
+    public func countActive() async throws -> Int {
+        try await read { c in
+            let n = try await c.query("SELECT COUNT(*) AS n FROM sessions WHERE status = 'active'").first?.column("n")?.integer
+            return n ?? 0
+        }
+    }
+
+    public func applyWebhook(_ e: WebhookEventRecord, atMs: Int64) async throws -> WebhookOutcome {
+        try await transaction { c in
+            if let id = e.id {
+                if try await !c.query("SELECT 1 FROM webhook_events WHERE id = ?", [.text(id)]).isEmpty { return .duplicate }
+            }
+            let session: SessionRecord? = if let room = e.roomName {
+                try await c.query("SELECT \(Self.columns) FROM sessions WHERE room_name = ? AND status = 'active'",
+                                  [.text(room)]).first.map(Self.record)
+            } else {
+                nil
+            }
+            if let id = e.id {
+                _ = try await c.query("DELETE FROM webhook_events WHERE received_at_ms < ?",
+                                      [.integer(SQLiteInt64(atMs - Self.webhookRetentionMs))])
+                _ = try await c.query("""
+                    INSERT INTO webhook_events (id, event, room_name, session_id, received_at_ms) VALUES (?, ?, ?, ?, ?)
+                    """, [.text(id), .text(e.event), e.roomName.map { .text($0) } ?? .null,
+                          session.map { .text($0.id) } ?? .null, .integer(SQLiteInt64(atMs))])
+            }
+            guard let session else { return .noSession }
+            // Same name, another room (an earlier one's late event): not this session's.
+            if let sid = e.roomSID, let mine = session.roomSID, sid != mine { return .noSession }
+            let eventMs = e.createdAtMs > 0 ? e.createdAtMs : atMs
+            switch e.action {
+            case .none:
+                return .recorded(sessionID: session.id)
+            case .endSession:
+                _ = try await c.query("""
+                    UPDATE sessions SET status = 'ended', ended_at_ms = ?, end_reason = 'room_finished'
+                    WHERE id = ? AND status = 'active'
+                    """, [.integer(SQLiteInt64(eventMs)), .text(session.id)])
+                _ = try await c.query("""
+                    UPDATE session_participants SET connected = 0, left_at_ms = COALESCE(left_at_ms, ?)
+                    WHERE session_id = ? AND connected = 1
+                    """, [.integer(SQLiteInt64(eventMs)), .text(session.id)])
+                let ended = try await c.query("SELECT \(Self.columns) FROM sessions WHERE id = ?", [.text(session.id)])
+                    .first.map(Self.record)
+                return .applied(sessionID: session.id, ended: ended)
+            case .joined(let identity, let kind, let isAgent), .left(let identity, let kind, let isAgent):
+                let joined: Bool
+                if case .joined = e.action { joined = true } else { joined = false }
+                let last = try await c.query("""
+                    SELECT last_event_at_ms FROM session_participants WHERE session_id = ? AND identity = ?
+                    """, [.text(session.id), .text(identity)]).first?.column("last_event_at_ms")?.integer
+                // An event older than the last one applied for this participant arrived late: keep the newer state.
+                if let last, Int64(last) > eventMs { return .recorded(sessionID: session.id) }
+                _ = try await c.query("""
+                    INSERT INTO session_participants
+                        (session_id, identity, kind, is_agent, connected, joined_at_ms, left_at_ms, last_event_at_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (session_id, identity) DO UPDATE SET
+                        kind = excluded.kind, is_agent = excluded.is_agent, connected = excluded.connected,
+                        joined_at_ms = COALESCE(excluded.joined_at_ms, session_participants.joined_at_ms),
+                        left_at_ms = excluded.left_at_ms, last_event_at_ms = excluded.last_event_at_ms
+                    """, [.text(session.id), .text(identity), .text(kind), .integer(isAgent ? 1 : 0),
+                          .integer(joined ? 1 : 0), joined ? .integer(SQLiteInt64(eventMs)) : .null,
+                          joined ? .null : .integer(SQLiteInt64(eventMs)), .integer(SQLiteInt64(eventMs))])
+                return .applied(sessionID: session.id, ended: nil)
+            }
+        }
+    }
+
+    public func participants(sessionID: String) async throws -> [SessionParticipant] {
+        try await read { c in
+            try await c.query("""
+                SELECT identity, kind, is_agent, connected, joined_at_ms, left_at_ms FROM session_participants
+                WHERE session_id = ? ORDER BY COALESCE(joined_at_ms, last_event_at_ms), identity
+                """, [.text(sessionID)]).map { row in
+                func optInt(_ name: String) -> Int64? {
+                    row.column(name).flatMap { $0.isNull ? nil : $0.integer }.map(Int64.init)
+                }
+                return SessionParticipant(identity: row.column("identity")?.string ?? "",
+                                          kind: row.column("kind")?.string ?? "STANDARD",
+                                          isAgent: row.column("is_agent")?.integer == 1,
+                                          connected: row.column("connected")?.integer == 1,
+                                          joinedAtMs: optInt("joined_at_ms"), leftAtMs: optInt("left_at_ms"))
+            }
+        }
+    }
+
     public func ping() async throws {
         _ = try await read { c in try await c.query("SELECT COUNT(*) FROM schema_migrations").count }
     }
@@ -227,7 +346,8 @@ public final class SQLiteSessionStore: SessionStore {
                              agentName: try text("agent_name"), mode: mode, dispatchID: optionalText("dispatch_id"),
                              configJSON: try text("config_json"), status: status,
                              createdAtMs: try int("created_at_ms"), tokenExpiresAtMs: try int("token_expires_at_ms"),
-                             endedAtMs: ended, endReason: optionalText("end_reason"), origin: try text("origin"))
+                             endedAtMs: ended, endReason: optionalText("end_reason"), origin: try text("origin"),
+                             roomSID: optionalText("room_sid"))
     }
 
     static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }

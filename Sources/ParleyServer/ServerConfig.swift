@@ -41,7 +41,10 @@ public struct ServerConfig: Sendable {
     }
 
     public struct JWTSettings: Sendable {
-        public var hs256Secret: String
+        /// HS256 tokens are accepted when set.
+        public var hs256Secret: String?
+        /// RS256 / ES256 tokens are accepted when set (`jwks_file`, read at start).
+        public var jwks: JWKSet?
         public var issuer: String?
         public var audience: String?
         public var leewaySeconds: Int64 = 30
@@ -49,6 +52,26 @@ public struct ServerConfig: Sendable {
             self.hs256Secret = hs256Secret
             self.issuer = issuer
             self.audience = audience
+        }
+        public init(hs256Secret: String? = nil, jwks: JWKSet?, issuer: String? = nil, audience: String? = nil) {
+            self.hs256Secret = hs256Secret
+            self.jwks = jwks
+            self.issuer = issuer
+            self.audience = audience
+        }
+    }
+
+    /// `server.cors`: which browser origins may call the API (none by default).
+    public struct CORS: Sendable {
+        /// Exact origins (`https://app.example.com`, `http://localhost:5173`) or `*`.
+        public var allowedOrigins: [String] = []
+        public var allowHeaders: [String] = ["Authorization", "Content-Type", "X-API-Key"]
+        public var allowCredentials = false
+        public var maxAgeSeconds = 600
+        public init(allowedOrigins: [String] = []) { self.allowedOrigins = allowedOrigins }
+
+        func allows(_ origin: String) -> Bool {
+            allowedOrigins.contains("*") || allowedOrigins.contains(origin)
         }
     }
 
@@ -66,13 +89,16 @@ public struct ServerConfig: Sendable {
     public var profiles: [String: SessionAgentProfile] = [:]
     /// The profile `POST /session` (seed 004) dispatches.
     public var seedDefaultProfile: String?
+    /// Room names of seed 001's `POST /api/v1/voice-sessions/start`: `PREFIX-<user>-<8 hex>`.
+    public var seedVoiceRoomPrefix = "fitness-voice"
+    public var cors = CORS()
 
     public init(livekit: LiveKit, profiles: [SessionAgentProfile] = []) {
         self.livekit = livekit
         self.profiles = Dictionary(uniqueKeysWithValues: profiles.map { ($0.name, $0) })
     }
 
-    public static let sectionKeys = ["listen", "auth", "store", "sessions", "seed_routes", "profiles"]
+    public static let sectionKeys = ["listen", "auth", "store", "sessions", "seed_routes", "profiles", "cors"]
 
     /// Reads `livekit:` and `server:` from a loaded YAML root. Missing LiveKit settings are one
     /// error naming every missing key; other sections are validated key by key.
@@ -110,13 +136,26 @@ public struct ServerConfig: Sendable {
         let auth = try server.require("auth", allowed: "jwt and/or api_keys")
         try auth.rejectUnknownKeys(allowed: ["jwt", "api_keys"])
         if let j = auth["jwt"], !j.isNull {
-            try j.rejectUnknownKeys(allowed: ["hs256_secret", "issuer", "audience", "leeway_s"])
-            let s = try j.require("hs256_secret")
-            let value = try s.string()
-            guard value.utf8.count >= 16 else {
-                throw s.error("is too short for HS256", allowed: "at least 16 bytes (32 recommended)")
+            try j.rejectUnknownKeys(allowed: ["hs256_secret", "jwks_file", "issuer", "audience", "leeway_s"])
+            var secret: String?
+            if let s = j["hs256_secret"], !s.isNull {
+                let value = try s.string()
+                guard value.utf8.count >= 16 else {
+                    throw s.error("is too short for HS256", allowed: "at least 16 bytes (32 recommended)")
+                }
+                secret = value
             }
-            var settings = JWTSettings(hs256Secret: value, issuer: try j.string("issuer", default: nil),
+            var jwks: JWKSet?
+            if let f = j["jwks_file"], !f.isNull {
+                let path = try f.string()
+                do { jwks = try JWKSet.load(path: path) } catch let e as JWKSet.LoadError {
+                    throw f.error(e.description, allowed: "a JWKS file of RSA (RS256) and P-256 (ES256) public keys")
+                }
+            }
+            guard secret != nil || jwks != nil else {
+                throw j.error("accepts no tokens", allowed: "hs256_secret and/or jwks_file")
+            }
+            var settings = JWTSettings(hs256Secret: secret, jwks: jwks, issuer: try j.string("issuer", default: nil),
                                        audience: try j.string("audience", default: nil))
             settings.leewaySeconds = Int64(try j.int("leeway_s", default: 30, in: 0...600))
             jwt = settings
@@ -133,7 +172,7 @@ public struct ServerConfig: Sendable {
             }
         }
         if jwt == nil && apiKeys.isEmpty {
-            throw auth.error("configures no authentication", allowed: "auth.jwt.hs256_secret and/or auth.api_keys")
+            throw auth.error("configures no authentication", allowed: "auth.jwt (hs256_secret, jwks_file) and/or auth.api_keys")
         }
         if let store = server["store"] {
             try store.rejectUnknownKeys(allowed: ["sqlite"])
@@ -149,13 +188,21 @@ public struct ServerConfig: Sendable {
             maxParticipants = try s.int("max_participants", default: maxParticipants, in: 1...1000)
             maxBodyBytes = try s.int("max_body_bytes", default: maxBodyBytes, in: 1024...(16 << 20))
         }
+        if let c = server["cors"], !c.isNull { cors = try Self.parseCORS(c) }
         let profilesNode = try server.require("profiles", allowed: "at least one agent profile")
         for entry in try profilesNode.mapping() {
             profiles[entry.key] = try SessionAgentProfile(name: entry.key, node: entry.value)
         }
         if profiles.isEmpty { throw profilesNode.error("is empty", allowed: "at least one agent profile") }
         if let seed = server["seed_routes"] {
-            try seed.rejectUnknownKeys(allowed: ["default_profile"])
+            try seed.rejectUnknownKeys(allowed: ["default_profile", "voice_room_prefix"])
+            if let n = seed["voice_room_prefix"] {
+                let prefix = try n.string()
+                guard Identifier.isValid(prefix, maxLength: 64) else {
+                    throw n.error("is not a valid room name prefix", allowed: "1-64 of A-Z a-z 0-9 _ -")
+                }
+                seedVoiceRoomPrefix = prefix
+            }
             if let n = seed["default_profile"] {
                 let name = try n.string()
                 guard profiles[name] != nil else {
@@ -164,6 +211,34 @@ public struct ServerConfig: Sendable {
                 seedDefaultProfile = name
             }
         }
+    }
+
+    /// `server.cors: { allowed_origins: [...], allow_headers: [...], allow_credentials: false, max_age_s: 600 }`.
+    static func parseCORS(_ node: ConfigNode) throws -> CORS {
+        try node.rejectUnknownKeys(allowed: ["allowed_origins", "allow_headers", "allow_credentials", "max_age_s"])
+        var cors = CORS()
+        if let list = node["allowed_origins"], !list.isNull {
+            for item in try list.sequence() {
+                let origin = try item.string()
+                if origin == "*" { cors.allowedOrigins.append(origin); continue }
+                guard let schemeEnd = origin.range(of: "://"),
+                      ["http", "https"].contains(origin[..<schemeEnd.lowerBound].lowercased()),
+                      !origin[schemeEnd.upperBound...].isEmpty, !origin[schemeEnd.upperBound...].contains("/") else {
+                    throw item.error("is not an origin", allowed: "scheme://host[:port] with no path, or *")
+                }
+                cors.allowedOrigins.append(origin)
+            }
+        }
+        if let headers = node["allow_headers"], !headers.isNull {
+            cors.allowHeaders = try headers.sequence().map { try $0.string() }
+        }
+        cors.allowCredentials = try node.bool("allow_credentials", default: false)
+        if cors.allowCredentials && cors.allowedOrigins.contains("*") {
+            throw node.error("allow_credentials cannot be combined with the * origin",
+                             allowed: "list the origins explicitly")
+        }
+        cors.maxAgeSeconds = try node.int("max_age_s", default: 600, in: 0...86400)
+        return cors
     }
 
     /// The seed routes' profile: the configured one, else the first enabled one by name.

@@ -34,11 +34,14 @@ public struct SessionRecord: Sendable, Hashable {
     public var endReason: String?
     /// Which API created it: `v1`, `seed004`, `seed000`.
     public var origin: String
+    /// LiveKit's sid for the room (from CreateRoom); nil for rows written before it was kept.
+    public var roomSID: String?
 
     public init(id: String, owner: String, roomName: String, participantIdentity: String, profile: String,
                 agentName: String, mode: Mode, dispatchID: String?, configJSON: String, status: Status = .active,
                 createdAtMs: Int64, tokenExpiresAtMs: Int64, endedAtMs: Int64? = nil, endReason: String? = nil,
-                origin: String = "v1") {
+                origin: String = "v1", roomSID: String? = nil) {
+        self.roomSID = roomSID
         self.id = id
         self.owner = owner
         self.roomName = roomName

@@ -58,7 +58,8 @@ struct SessionRoutes {
         let principal = try context.requirePrincipal()
         let id = try context.parameters.require("id")
         let session = try await service.get(id: id, for: principal)
-        return try JSONResponse.make(SessionView(session, live: await service.liveStatus(of: session)))
+        let live = await service.liveStatus(of: session)
+        return try JSONResponse.make(SessionView(session, live: live, reported: await service.reportedParticipants(of: session)))
     }
 
     func end(_ request: Request, _ context: ServerRequestContext) async throws -> Response {

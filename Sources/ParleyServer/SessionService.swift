@@ -55,14 +55,17 @@ public struct SessionService: Sendable {
     public let rooms: RoomServiceClient
     public let dispatch: AgentDispatchClient
     public var logger: Logger
+    /// Where the service's counters go (nothing by default; `parley serve` passes its registry).
+    public var metrics: ServerMetrics
 
     public init(config: ServerConfig, store: any SessionStore, twirp: TwirpClient,
-                logger: Logger = Logger(label: "parley.server")) {
+                logger: Logger = Logger(label: "parley.server"), metrics: ServerMetrics = .disabled) {
         self.config = config
         self.store = store
         rooms = RoomServiceClient(twirp)
         dispatch = AgentDispatchClient(twirp)
         self.logger = logger
+        self.metrics = metrics
     }
 
     static func newID(prefix: String) -> String {
@@ -109,14 +112,16 @@ public struct SessionService: Sendable {
         log[metadataKey: "room"] = "\(roomName)"
 
         // 1. The room.
+        let roomInfo: RoomInfo
         do throws(LiveKitAPIError) {
-            _ = try await rooms.createRoom(name: roomName, emptyTimeout: config.emptyTimeoutSeconds,
+            roomInfo = try await rooms.createRoom(name: roomName, emptyTimeout: config.emptyTimeoutSeconds,
                                            departureTimeout: config.departureTimeoutSeconds,
                                            maxParticipants: UInt32(profile.maxParticipants ?? config.maxParticipants),
                                            metadata: Self.jsonText(["session_id": .string(id),
                                                                     "profile": .string(profile.name)]))
         } catch {
             log.warning("CreateRoom failed", metadata: ["code": "\(error.code)"])
+            metrics.livekitError("CreateRoom", error)
             // A timeout may have created it anyway.
             if error.transportFailure?.kind == .timedOut { await cleanUp(roomName, log) }
             throw APIError.livekit(error, during: "CreateRoom")
@@ -143,6 +148,7 @@ public struct SessionService: Sendable {
             dispatched = try await dispatch.createDispatch(room: roomName, agentName: profile.agentName, metadata: metadata)
         } catch {
             log.warning("CreateDispatch failed; deleting the room", metadata: ["code": "\(error.code)"])
+            metrics.livekitError("CreateDispatch", error)
             await cleanUp(roomName, log)
             throw APIError.livekit(error, during: "CreateDispatch")
         }
@@ -152,7 +158,8 @@ public struct SessionService: Sendable {
                                    participantIdentity: request.participantIdentity, profile: profile.name,
                                    agentName: profile.agentName, mode: request.mode, dispatchID: dispatched.id,
                                    configJSON: metadata, createdAtMs: nowS * 1000 + Self.nowMs() % 1000,
-                                   tokenExpiresAtMs: (nowS + config.tokenTTLSeconds) * 1000, origin: request.origin)
+                                   tokenExpiresAtMs: (nowS + config.tokenTTLSeconds) * 1000, origin: request.origin,
+                                   roomSID: roomInfo.sid.isEmpty ? nil : roomInfo.sid)
         do {
             try await store.insert(record)
         } catch {
@@ -163,6 +170,7 @@ public struct SessionService: Sendable {
             }
             throw APIError.storeUnavailable
         }
+        metrics.sessionCreated(origin: request.origin)
         log.info("session created", metadata: ["profile": "\(profile.name)", "agent": "\(profile.agentName)",
                                                "dispatch_id": "\(dispatched.id)", "origin": "\(request.origin)"])
         return Created(session: record, participantToken: jwt, livekitURL: config.livekit.url, effectiveConfig: merged)
@@ -171,11 +179,13 @@ public struct SessionService: Sendable {
     /// Deletes a room outside the caller's task, so a cancelled request still cleans up.
     private func cleanUp(_ room: String, _ log: Logger) async {
         let rooms = rooms
+        let metrics = metrics
         let ok = await Task {
             do throws(LiveKitAPIError) {
                 try await rooms.deleteRoom(room)
                 return true
             } catch {
+                if error.code != .notFound { metrics.livekitError("DeleteRoom", error) }
                 return error.code == .notFound
             }
         }.value
@@ -208,9 +218,12 @@ public struct SessionService: Sendable {
         guard session.status == .active else { return LiveStatus(participants: [], agentConnected: false) }
         do throws(LiveKitAPIError) {
             let people = try await rooms.listParticipants(room: session.roomName)
-            return LiveStatus(participants: people.map(\.identity), agentConnected: people.contains { $0.kind == .agent })
+            return LiveStatus(participants: people.map(\.identity), agentConnected: people.contains {
+                $0.kind == .agent || $0.identity.hasPrefix(WebhookVerifier.agentIdentityPrefix)
+            })
         } catch {
             if error.code == .notFound { return LiveStatus(participants: [], agentConnected: false) }
+            metrics.livekitError("ListParticipants", error)
             return LiveStatus(participants: nil, agentConnected: nil)
         }
     }
@@ -234,13 +247,16 @@ public struct SessionService: Sendable {
             log.info("room already gone")
         } catch {
             log.warning("DeleteRoom failed; session stays active", metadata: ["code": "\(error.code)"])
+            metrics.livekitError("DeleteRoom", error)
             throw APIError.livekit(error, during: "DeleteRoom")
         }
         let ended: SessionRecord?
-        do { ended = try await store.markEnded(id: session.id, reason: reason, atMs: Self.nowMs()) } catch {
+        let endedAt = Self.nowMs()
+        do { ended = try await store.markEnded(id: session.id, reason: reason, atMs: endedAt) } catch {
             throw storeError(error, "end")
         }
         guard let ended else { throw APIError.sessionNotFound(session.id) }
+        if ended.endedAtMs == endedAt, ended.endReason == reason { metrics.sessionEnded(reason: reason) }
         log.info("session ended", metadata: ["reason": "\(ended.endReason ?? reason)"])
         return ended
     }
@@ -258,6 +274,7 @@ public struct SessionService: Sendable {
             _ = try await rooms.listRooms(names: ["parley-readyz-probe"])
             lkOK = true
         } catch {
+            metrics.livekitError("ListRooms", error)
             lkOK = false
         }
         return (await storeOK, lkOK)

@@ -50,15 +50,37 @@ struct SessionView: Encodable {
     var participants: [String]?
     var agentConnected: Bool?
     var config: [String: JSONValue]
+    /// Participants as LiveKit webhooks reported them (GET only).
+    var participantHistory: [ParticipantView]?
+
+    struct ParticipantView: Encodable {
+        var identity: String
+        var kind: String
+        var agent: Bool
+        var connected: Bool
+        var joined_at: String?
+        var left_at: String?
+
+        init(_ p: SessionParticipant) {
+            identity = p.identity
+            kind = p.kind
+            agent = p.isAgent
+            connected = p.connected
+            joined_at = p.joinedAtMs.map(JSONResponse.iso8601(ms:))
+            left_at = p.leftAtMs.map(JSONResponse.iso8601(ms:))
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case sessionID = "session_id", status, roomName = "room_name", agent, mode
         case participantIdentity = "participant_identity", createdAt = "created_at"
         case tokenExpiresAt = "token_expires_at", endedAt = "ended_at", endReason = "end_reason", participants
-        case agentConnected = "agent_connected", config
+        case agentConnected = "agent_connected", config, participantHistory = "participant_history"
     }
 
-    init(_ s: SessionRecord, live: SessionService.LiveStatus? = nil) {
+    /// `live` from LiveKit; when LiveKit could not be asked, the webhook-reported participants
+    /// (`reported`) stand in for `participants` and `agent_connected`.
+    init(_ s: SessionRecord, live: SessionService.LiveStatus? = nil, reported: [SessionParticipant]? = nil) {
         sessionID = s.id
         status = s.status.rawValue
         roomName = s.roomName
@@ -71,6 +93,14 @@ struct SessionView: Encodable {
         endReason = s.endReason
         participants = live?.participants
         agentConnected = live?.agentConnected
+        if let reported {
+            participantHistory = reported.map(ParticipantView.init)
+            if live != nil, participants == nil, s.status == .active {
+                let connected = reported.filter(\.connected)
+                participants = connected.map(\.identity)
+                agentConnected = connected.contains { $0.isAgent }
+            }
+        }
         let stored = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(s.configJSON.utf8))) ?? [:]
         config = configSummary(stored)
     }

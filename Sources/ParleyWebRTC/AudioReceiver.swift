@@ -7,6 +7,11 @@ import ParleyRTC
 /// The receive half of the audio transceiver: SRTP-checked RTP → `JitterBuffer` with the Opus
 /// decoder → one 20 ms frame per `pull`; plus the RFC 3550 receiver statistics our report
 /// blocks carry. Confined to the peer connection's queue.
+///
+/// With NACK negotiated (`a=rtcp-fb:<pt> nack`), sequence gaps are asked for again with
+/// Generic NACKs (RFC 4585 §6.2.1) while the missing packet could still be played: within
+/// the jitter buffer's current delay of the gap being seen (`RTPNACKGenerator`). A
+/// retransmission that arrives in time goes into the jitter buffer like any late packet.
 final class AudioReceiver {
     private let buffer: JitterBuffer<OpusJitterBufferDecoder>
     private let epoch: ContinuousClock.Instant
@@ -23,6 +28,8 @@ final class AudioReceiver {
     // Last SR from the peer (LSR/DLSR for our report block).
     private var lastSRCompact: UInt32 = 0
     private var lastSRArrival: ContinuousClock.Instant?
+    /// Gap tracking for NACKs while negotiated.
+    private var nack: RTPNACKGenerator?
 
     init(config: JitterBufferConfig) throws(OpusError) {
         buffer = JitterBuffer(decoder: OpusJitterBufferDecoder(try OpusDecoder(sampleRate: 48_000, channels: 1)), config: config)
@@ -43,19 +50,62 @@ final class AudioReceiver {
             return
         }
         let arrival = nanos(now)
+        if stats.ssrc != view.ssrc { nack?.reset() }
         updateStatistics(view, arrival: arrival)
+        let requested = nack?.received(sequence: view.sequenceNumber, now: now, playoutDelay: playoutDelay) ?? false
+        let lateBefore = requested ? buffer.stats.late : 0
         buffer.insert(
             ParleyAudio.RTPPacket(
                 sequenceNumber: view.sequenceNumber, timestamp: view.timestamp, ssrc: view.ssrc, marker: view.marker,
                 payloadType: view.payloadType, payload: view.payload, arrivalTime: arrival),
             now: arrival)
+        if requested {
+            // Recovered only if the jitter buffer could still play it.
+            if buffer.stats.late == lateBefore { stats.packetsRecoveredByNACK += 1 } else { stats.retransmissionsTooLate += 1 }
+        }
         started = true
+    }
+
+    /// Turns NACK generation on or off (the negotiated `a=rtcp-fb:<pt> nack`).
+    func setNACK(enabled: Bool) {
+        if !enabled {
+            nack = nil
+        } else if nack == nil {
+            nack = RTPNACKGenerator()
+        }
+    }
+
+    /// How long until a packet found missing now would be played: the buffer's current delay
+    /// once playing, its target before that, the configured initial delay before any estimate.
+    private var playoutDelay: Duration {
+        let stats = buffer.stats
+        let delay = stats.currentDelay > 0 ? stats.currentDelay : stats.targetDelay > 0 ? stats.targetDelay : buffer.config.initialDelay
+        return .nanoseconds(delay)
+    }
+
+    /// The NACK to send now for the peer's stream (RFC 4585 §6.2.1), if packets are missing
+    /// and can still be played; `rtt` is our best round-trip estimate (nil: the default).
+    func dueNACK(senderSSRC: UInt32, now: ContinuousClock.Instant, rtt: Duration?) -> RTCPGenericNACK? {
+        guard var generator = nack, let ssrc = stats.ssrc else { return nil }
+        let lost = generator.due(now: now, rtt: rtt)
+        nack = generator
+        guard !lost.isEmpty else { return nil }
+        stats.nacksSent += 1
+        stats.nackRequests += lost.count
+        return RTCPGenericNACK(senderSSRC: senderSSRC, mediaSSRC: ssrc, lost: lost)
     }
 
     /// The RFC 6464 level the packet carried (the audio-level extension's value).
     func noteAudioLevel<C: Collection>(_ value: C) where C.Element == UInt8 {
         guard let decoded = RTPAudioLevel.decode(value) else { return }
         stats.lastAudioLevel = decoded.level
+    }
+
+    /// The abs-capture-time the packet carried (8 or 16 bytes; other lengths are ignored).
+    func noteCaptureTime(_ value: ArraySlice<UInt8>) {
+        guard let decoded = RTPAbsoluteCaptureTime(value) else { return }
+        stats.lastCaptureTime = decoded.captureTime
+        stats.captureTimesReceived += 1
     }
 
     func pull(now: ContinuousClock.Instant) -> AudioFrame {
@@ -67,6 +117,7 @@ final class AudioReceiver {
     var snapshot: AudioReceiverStats {
         var copy = stats
         copy.jitterBuffer = buffer.stats
+        copy.nack = nack?.stats
         return copy
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import ParleyAudio
+import ParleyRTC
 
 /// What the inbound audio stream did (RTCInboundRtpStreamStats, in part), plus the jitter buffer's own stats.
 public struct AudioReceiverStats: Sendable, Hashable {
@@ -22,6 +23,18 @@ public struct AudioReceiverStats: Sendable, Hashable {
     public var receiverReportsSent = 0
     /// The RFC 6464 level (-dBov, 0…127) of the last packet that carried it, when negotiated.
     public var lastAudioLevel: UInt8?
+    /// The last abs-capture-time received (64-bit NTP, the capturer's clock) and how many packets carried one.
+    public var lastCaptureTime: UInt64?
+    public var captureTimesReceived = 0
+    /// Generic NACKs sent (RFC 4585 §6.2.1) and the sequence numbers they asked for (retries included).
+    public var nacksSent = 0
+    public var nackRequests = 0
+    /// Asked-for packets that arrived in time for the jitter buffer to play them.
+    public var packetsRecoveredByNACK = 0
+    /// Asked-for packets that arrived after their playout time.
+    public var retransmissionsTooLate = 0
+    /// The gap tracker's own counters while NACK is negotiated.
+    public var nack: RTPNACKGeneratorStats?
     public var jitterBuffer = JitterBufferStats()
 
     public init() {}

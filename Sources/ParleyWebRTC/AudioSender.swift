@@ -12,12 +12,19 @@ import ParleyRTC
 ///   packet of the stream and the first after a DTX gap or dropped frames.
 /// - Header extensions in the one-byte form (RFC 8285 §4.2) when negotiated: the section's
 ///   mid (RFC 9143 §15, so a BUNDLE receiver can route the stream before it knows the SSRC)
-///   and the frame's audio level (RFC 6464, LiveKit's active-speaker input).
+///   and the frame's audio level (RFC 6464, LiveKit's active-speaker input), and the capture
+///   time (abs-capture-time) on the first packet of a talkspurt and at least once a second,
+///   libwebrtc's AbsoluteCaptureTimeSender rule: receivers extrapolate in between.
+/// - With `a=rtcp-fb:<pt> nack` negotiated, the last second of sent packets is kept (as
+///   protected on the wire: libsrtp2 will not protect a sequence number twice) to answer
+///   the peer's Generic NACKs (RFC 4585 §6.2.1; livekit-protocol.md §7 recommends it).
 final class AudioSender {
     let ssrc: UInt32
     let cname: String
     private let encoder: OpusEncoder
     private var sequenceNumber: UInt16
+    /// The sequence number the next packet sent will carry.
+    var nextSequenceNumber: UInt16 { sequenceNumber }
     private var timestamp: UInt32
     private var talkspurtStart = true
     private var lastSendTime: ContinuousClock.Instant?
@@ -30,6 +37,10 @@ final class AudioSender {
     /// Set from the negotiated section (nil: not negotiated, or the peer does not take it).
     var midExtension: (id: UInt8, mid: String)?
     var audioLevelExtensionID: UInt8?
+    var absCaptureTimeExtensionID: UInt8?
+    private var lastCaptureTimeSent: ContinuousClock.Instant?
+    /// Packets kept for retransmission while NACK is negotiated (nil: not negotiated).
+    private(set) var retransmissions: RTPRetransmissionBuffer?
 
     init(settings: OpusEncoderSettings, cname: String) throws(OpusError) {
         encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: settings)
@@ -74,6 +85,12 @@ final class AudioSender {
             stats.lastAudioLevel = element.value.first.map { $0 & 0x7F }
             extensions.append(element)
         }
+        if let absCaptureTimeExtensionID, talkspurtStart || lastCaptureTimeSent.map({ now - $0 >= .seconds(1) }) ?? true {
+            // The frame was captured just now (pushed in real time), on our NTP clock.
+            extensions.append(RTPAbsoluteCaptureTime(captureTime: NTPTime.now()).headerExtension(id: absCaptureTimeExtensionID))
+            lastCaptureTimeSent = now
+            stats.captureTimesSent += 1
+        }
         let header = RTPHeader(
             marker: talkspurtStart, payloadType: payloadType, sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc,
             extensions: extensions)
@@ -91,6 +108,7 @@ final class AudioSender {
             stats.sendFailures += 1
             return nil
         }
+        retransmissions?.store(sequenceNumber: sequenceNumber, packet: bytes, now: now)
         talkspurtStart = false
         sequenceNumber &+= 1
         stats.packetsSent += 1
@@ -114,6 +132,30 @@ final class AudioSender {
             ssrc: ssrc, ntpTime: ntp, rtpTime: lastSendTimestamp &+ elapsedSamples,
             packetCount: UInt32(truncatingIfNeeded: stats.packetsSent), octetCount: UInt32(truncatingIfNeeded: stats.octetsSent),
             reports: reports)
+    }
+
+    /// Keeps sent packets for NACKs while `enabled` (the negotiated `a=rtcp-fb:<pt> nack`).
+    func setRetransmission(enabled: Bool) {
+        if enabled {
+            if retransmissions == nil { retransmissions = RTPRetransmissionBuffer() }
+        } else {
+            retransmissions = nil
+        }
+    }
+
+    /// A Generic NACK about our stream (RFC 4585 §6.2.1): every requested packet still held
+    /// goes to `resend`, as it was first sent. Without NACK negotiated it is only counted.
+    func handle(nack: RTCPGenericNACK, now: ContinuousClock.Instant, resend: ([UInt8]) -> Void) {
+        guard nack.mediaSSRC == ssrc else { return }
+        stats.nacksReceived += 1
+        guard let retransmissions else {
+            stats.nacksIgnored += 1
+            return
+        }
+        let (requested, resent) = retransmissions.answer(nack, now: now) { packet in resend(Array(packet)) }
+        stats.retransmissionsRequested += requested
+        stats.packetsRetransmitted += resent
+        stats.retransmissionsMissing += requested - resent
     }
 
     /// A report block about our stream from the peer's SR or RR.

@@ -25,6 +25,16 @@ public struct AudioSenderStats: Sendable, Hashable {
     public var receiverReportsReceived = 0
     /// The RFC 6464 level (-dBov, 0…127) of the last frame sent with the audio-level extension.
     public var lastAudioLevel: UInt8?
+    /// Packets that carried the abs-capture-time extension.
+    public var captureTimesSent = 0
+    /// Generic NACKs about our SSRC (RFC 4585 §6.2.1).
+    public var nacksReceived = 0
+    /// NACKs that came though NACK was not negotiated (nothing kept to resend).
+    public var nacksIgnored = 0
+    /// Sequence numbers the NACKs asked for, packets resent, and packets no longer held.
+    public var retransmissionsRequested = 0
+    public var packetsRetransmitted = 0
+    public var retransmissionsMissing = 0
 
     public init() {}
 }

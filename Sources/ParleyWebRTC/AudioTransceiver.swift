@@ -45,6 +45,10 @@ final class AudioTransceiver {
     /// level (RFC 6464) header extensions.
     var midExtensionID: UInt8?
     var audioLevelExtensionID: UInt8?
+    var absCaptureTimeExtensionID: UInt8?
+    /// Both sides agreed on `a=rtcp-fb:<pt> nack` (RFC 4585 §4.2): we answer the peer's NACKs
+    /// and send our own.
+    var nackNegotiated = false
 
     // MARK: What the peer declared about its stream
 

@@ -10,9 +10,11 @@ extension PeerConnection {
     func sendAudio(_ samples: [Int16]) {
         guard connectionState != .closed, let transceiver = senderTransceiver, let sender = transceiver.sender else { return }
         let ready = transceiver.sends && srtp != nil && iceState.hasSelectedPair
+        let sequenceNumber = sender.nextSequenceNumber
         guard let packet = sender.packetize(
             samples, payloadType: ready ? transceiver.payloadType : nil, srtp: ready ? srtp : nil, now: .now)
         else { return }
+        if let outboundRTPFilter, outboundRTPFilter(sequenceNumber) { return }
         ice?.send(packet)
     }
 
@@ -33,9 +35,16 @@ extension PeerConnection {
         guard let mid = demuxer.route(view), let transceiver = transceiver(mid: mid), transceiver.receives,
             let receiver = transceiver.receiver, let payloadType = transceiver.payloadType
         else { return }
-        receiver.receive(view, payloadType: payloadType, now: .now)
+        let now = ContinuousClock.now
+        receiver.receive(view, payloadType: payloadType, now: now)
+        // A gap is asked for at once (the pull tick repeats the request if needed): audio's
+        // playout deadline is tens of milliseconds away, no time to wait for a batch.
+        if transceiver.nackNegotiated { sendDueNACK(transceiver, now: now) }
         if let id = transceiver.audioLevelExtensionID, let level = view.extensionValue(id: id) {
             receiver.noteAudioLevel(level)
+        }
+        if let id = transceiver.absCaptureTimeExtensionID, let value = view.extensionValue(id: id) {
+            receiver.noteCaptureTime(value)
         }
     }
 
@@ -62,10 +71,94 @@ extension PeerConnection {
                 for block in report.reports { sender?.handle(report: block) }
             case .receiverReport(let report):
                 for block in report.reports { sender?.handle(report: block) }
+            case .genericNACK(let nack):
+                guard let owner = transceivers.first(where: { $0.sender?.ssrc == nack.mediaSSRC })?.sender else {
+                    feedbackStats.nacksForUnknownSSRC += 1
+                    continue
+                }
+                owner.handle(nack: nack, now: now) { packet in _ = ice?.send(packet) }
+            case .pictureLossIndication(let pli):
+                feedbackStats.pliReceived += 1
+                if isLocalSSRC(pli.mediaSSRC) {
+                    keyframeRequested(KeyframeRequest(kind: .pictureLossIndication, mediaSSRC: pli.mediaSSRC, senderSSRC: pli.senderSSRC))
+                }
+            case .fullIntraRequest(let fir):
+                for entry in fir.entries {
+                    feedbackStats.firReceived += 1
+                    guard isLocalSSRC(entry.ssrc) else { continue }
+                    // RFC 5104 §4.3.1.2: the same sequence number again is a retransmission of
+                    // the same request, to be answered once.
+                    if lastFIRSequence[entry.ssrc] == entry.sequenceNumber {
+                        feedbackStats.firRepeated += 1
+                        continue
+                    }
+                    lastFIRSequence[entry.ssrc] = entry.sequenceNumber
+                    keyframeRequested(
+                        KeyframeRequest(
+                            kind: .fullIntraRequest(sequenceNumber: entry.sequenceNumber), mediaSSRC: entry.ssrc,
+                            senderSSRC: fir.senderSSRC))
+                }
             default:
                 break
             }
         }
+    }
+
+    /// An SSRC one of our senders uses (audio today; video senders will join).
+    private func isLocalSSRC(_ ssrc: UInt32) -> Bool {
+        transceivers.contains { $0.sender?.ssrc == ssrc }
+    }
+
+    private func keyframeRequested(_ request: KeyframeRequest) {
+        feedbackStats.keyframeRequests += 1
+        keyframeRequestHandler?(request)
+    }
+
+    /// Asks the sender of `mediaSSRC` for a key frame (PLI, RFC 4585 §6.3.1): what a video
+    /// receiver does when its depacketizer reports a dropped frame. Sent at once, in its own
+    /// compound packet.
+    public func sendPictureLossIndication(mediaSSRC: UInt32) {
+        onQueue {
+            let pli = RTCPPictureLossIndication(senderSSRC: localFeedbackSSRC, mediaSSRC: mediaSSRC)
+            if sendFeedback([.pictureLossIndication(pli)]) { feedbackStats.pliSent += 1 }
+        }
+    }
+
+    /// The SSRC our feedback comes from: our sender's, else the receive-only one.
+    var localFeedbackSSRC: UInt32 { senderTransceiver?.sender?.ssrc ?? receiverReportSSRC }
+
+    /// Sends feedback as an RTCP compound packet (RFC 4585 §3.1: an empty RR and SDES CNAME
+    /// first, so it is valid with or without reduced-size RTCP). Returns whether it went out.
+    @discardableResult
+    func sendFeedback(_ feedback: [RTCPPacket]) -> Bool {
+        guard connectionState != .closed, let srtp, let ice else {
+            feedbackStats.sendFailures += 1
+            return false
+        }
+        let ssrc = localFeedbackSSRC
+        var packets: [RTCPPacket] = [
+            .receiverReport(RTCPReceiverReport(ssrc: ssrc)),
+            .sourceDescription(RTCPSourceDescription(chunks: [.init(ssrc: ssrc, items: [.cname(configuration.cname)])])),
+        ]
+        packets += feedback
+        guard var bytes = try? RTCPCompound.serialize(packets), (try? srtp.protectRTCP(&bytes)) != nil else {
+            feedbackStats.sendFailures += 1
+            return false
+        }
+        return ice.send(bytes)
+    }
+
+    /// Generic NACK retries for what our receivers still miss, once per 20 ms tick.
+    private func sendDueNACKs(now: ContinuousClock.Instant) {
+        for transceiver in transceivers where transceiver.receives && transceiver.nackNegotiated {
+            sendDueNACK(transceiver, now: now)
+        }
+    }
+
+    private func sendDueNACK(_ transceiver: AudioTransceiver, now: ContinuousClock.Instant) {
+        let rtt = senderTransceiver?.sender?.stats.roundTripTime
+        guard let nack = transceiver.receiver?.dueNACK(senderSSRC: localFeedbackSSRC, now: now, rtt: rtt) else { return }
+        sendFeedback([.genericNACK(nack)])
     }
 
     /// The 20 ms playout tick and the RTCP report timer, from DTLS connected to close.
@@ -102,6 +195,8 @@ extension PeerConnection {
                 audioFrameHandler?(frame)
             }
         }
+        guard connectionState != .closed else { return }
+        sendDueNACKs(now: now)
     }
 
     /// SR when we send (with a block about each stream we receive), else RR; then SDES CNAME

@@ -315,6 +315,8 @@ extension PeerConnection {
             builder = SDPBuilder(
                 transport: SDPTransportParameters(
                     iceUfrag: credentials.usernameFragment, icePwd: credentials.password, fingerprint: certificate.fingerprint))
+            // Offered, and accepted when the peer offers it: we answer NACKs and send them.
+            builder?.audioFeedback = configuration.audioNACK ? ["nack"] : []
         } catch {
             throw .ice(error)
         }

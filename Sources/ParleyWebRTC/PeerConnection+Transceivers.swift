@@ -55,6 +55,7 @@ extension PeerConnection {
                             throw .audio("cannot create the Opus decoder: \(error)")
                         }
                     }
+                    transceiver.receiver?.setNACK(enabled: transceiver.nackNegotiated)
                     if transceiver.announced == nil {
                         transceiver.announced = identity
                         added.append(identity)
@@ -109,6 +110,11 @@ extension PeerConnection {
         }
         transceiver.midExtensionID = extensionID(SDPExtmap.sdesMid)
         transceiver.audioLevelExtensionID = extensionID(SDPExtmap.ssrcAudioLevel)
+        transceiver.absCaptureTimeExtensionID = extensionID(SDPExtmap.absCaptureTime)
+        // The answer lists only feedback both sides take (RFC 4585 §4.2; SDPBuilder filters
+        // an offer's list the same way), so its plain `nack` for Opus means agreed.
+        transceiver.nackNegotiated = configuration.audioNACK
+            && answer.codec(named: "opus", clockRate: 48000)?.feedback.contains { $0.type == "nack" && $0.parameter == nil } == true
         for map in answer.extmaps where builder?.audioExtensions.contains(map.uri) == true {
             builder?.negotiatedExtensionIDs[map.uri] = map.id
         }
@@ -129,6 +135,8 @@ extension PeerConnection {
         if let sender = transceiver.sender {
             sender.midExtension = transceiver.midExtensionID.flatMap { id in transceiver.mid.map { (id, $0) } }
             sender.audioLevelExtensionID = transceiver.audioLevelExtensionID
+            sender.absCaptureTimeExtensionID = transceiver.absCaptureTimeExtensionID
+            sender.setRetransmission(enabled: transceiver.nackNegotiated)
         }
     }
 

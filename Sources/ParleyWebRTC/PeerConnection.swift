@@ -97,6 +97,13 @@ public final class PeerConnection: @unchecked Sendable {
     var localICERestarts = 0
     var remoteICERestarts = 0
     var closeReason: PeerConnectionCloseReason?
+    var feedbackStats = RTCPFeedbackStats()
+    /// The last FIR command sequence number per SSRC we send (RFC 5104 §4.3.1.2: a repeat is
+    /// the same request).
+    var lastFIRSequence: [UInt32: UInt8] = [:]
+    /// Drops outbound RTP before it is sent when it returns true: a test hook for induced
+    /// loss (retransmissions are not filtered, so NACK recovery can be measured).
+    var outboundRTPFilter: ((_ sequenceNumber: UInt16) -> Bool)?
 
     // MARK: Handlers (on `queue`)
 
@@ -107,6 +114,7 @@ public final class PeerConnection: @unchecked Sendable {
     var remoteAudioTrackHandler: (@Sendable (RemoteAudioTrack) -> Void)?
     var remoteAudioTrackEndedHandler: (@Sendable (RemoteAudioTrack) -> Void)?
     var remoteAudioFrameHandler: (@Sendable (RemoteAudioTrack, AudioFrame) -> Void)?
+    var keyframeRequestHandler: (@Sendable (KeyframeRequest) -> Void)?
 
     public init(configuration: PeerConnectionConfiguration = PeerConnectionConfiguration()) throws(PeerConnectionError) {
         self.configuration = configuration
@@ -181,6 +189,13 @@ public final class PeerConnection: @unchecked Sendable {
         set { onQueue { remoteAudioFrameHandler = newValue } }
     }
 
+    /// The peer wants a key frame from a stream we send (PLI or a new FIR naming our SSRC).
+    /// No video encoder exists yet: the counters in `stats.feedback` show them.
+    public var onKeyframeRequest: (@Sendable (KeyframeRequest) -> Void)? {
+        get { onQueue { keyframeRequestHandler } }
+        set { onQueue { keyframeRequestHandler = newValue } }
+    }
+
     // MARK: - State
 
     public var state: PeerConnectionState { onQueue { connectionState } }
@@ -209,7 +224,7 @@ public final class PeerConnection: @unchecked Sendable {
                 sctp: sctp?.stats, audioSender: senderTransceiver?.sender?.stats, audioReceiver: receivers.first?.receiver,
                 audioReceivers: receivers, rtpDemux: demuxer.stats, dtlsHandshakes: dtlsHandshakes, negotiations: negotiations,
                 localICERestarts: localICERestarts, remoteICERestarts: remoteICERestarts, closeReason: closeReason,
-                datagramsDropped: datagramsDropped)
+                datagramsDropped: datagramsDropped, feedback: feedbackStats)
         }
     }
 

@@ -33,6 +33,10 @@ public struct PeerConnectionConfiguration: Sendable {
     public var opus = OpusEncoderSettings()
     /// The receive jitter buffer.
     public var jitterBuffer = JitterBufferConfig.opus
+    /// Negotiate Generic NACK for Opus (`a=rtcp-fb:111 nack`, RFC 4585): keep ~1 s of sent
+    /// packets to answer the peer's NACKs and ask for our own missing packets while they can
+    /// still be played. LiveKit offers it for audio (livekit-protocol.md §4, §7).
+    public var audioNACK = true
     /// How often we send an RTCP sender (or receiver) report (RFC 3550 §6.2; ~1 s as libwebrtc does for audio).
     public var rtcpInterval: Duration = .seconds(1)
     /// The CNAME in our SDES and `a=ssrc` (RFC 7022: random per connection).

@@ -36,4 +36,6 @@ public struct PeerConnectionStats: Sendable {
     public var closeReason: PeerConnectionCloseReason?
     /// Inbound datagrams that were neither DTLS nor SRTP/SRTCP, or came before their layer was ready and overflowed the hold queue.
     public var datagramsDropped: Int
+    /// PLI/FIR received and sent, NACKs for unknown SSRCs.
+    public var feedback: RTCPFeedbackStats
 }

@@ -3,6 +3,7 @@
 import ParleyBuiltinPlugins
 import ParleyCore
 import ParleyEspeakEngine
+import ParleyOpenAIPlugins
 import ParleySpeexPlugins
 import ParleyWebRTCPlugins
 #if canImport(ParleySherpaEngines)
@@ -17,6 +18,7 @@ func makeRegistry() -> StageRegistry {
     registry.register(WebRTCVADStage.registration)
     registry.register(SpeexNoiseSuppressor.registration)
     registry.register(EspeakTTSStage.registration)
+    for r in OpenAIChatStage.registrations { registry.register(r) }
     #if canImport(ParleySherpaEngines)
     registry.register(MoonshineSTTStage.registration)
     registry.register(SileroVADStage.registration)

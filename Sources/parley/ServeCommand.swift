@@ -5,6 +5,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
 import ParleyCore
 import ParleyLiveKit
 import ParleyServer
@@ -16,8 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the session API (Hummingbird) that creates LiveKit rooms and dispatches agents.",
-        discussion: "The config's server: section sets listen address, auth (HS256 JWT secret, API keys), store and "
-            + "agent profiles; livekit: url, api_key and api_secret are required.")
+        discussion: "The config's server: section sets listen address, auth (HS256 secret and/or JWKS file, API keys), "
+            + "store, CORS and agent profiles; livekit: url, api_key and api_secret are required. At start, sessions whose "
+            + "rooms are gone are ended (reconciled); LiveKit webhooks go to /v1/livekit/webhook, metrics to /metrics.")
 
     @Option(help: "YAML config file with livekit: and server: sections.") var config: String
     @Option(help: "Listen host (overrides server.listen.host).") var host: String?
@@ -46,12 +48,22 @@ struct ServeCommand: AsyncParsableCommand {
         do { store = try await SQLiteSessionStore.open(path: settings.storePath, logger: logger) } catch {
             throw CLIFailure(message: "cannot open session store \(settings.storePath): \(error)")
         }
-        let service = SessionService(config: settings, store: store, twirp: twirp, logger: logger)
+        // The one place the process-wide metrics backend is chosen: the Prometheus registry
+        // `GET /metrics` renders (the engine's own metrics land there too).
+        let registry = PrometheusRegistry()
+        MetricsSystem.bootstrap(registry)
+        let service = SessionService(config: settings, store: store, twirp: twirp, logger: logger,
+                                     metrics: ServerMetrics(factory: registry))
         logger.info("parley serve starting", metadata: [
             "host": "\(settings.host)", "port": "\(settings.port)", "store": "\(settings.storePath)",
             "profiles": "\(settings.profiles.keys.sorted().joined(separator: ","))",
         ])
-        let app = ParleyServerApp.application(service: service, logger: logger)
+        // Sessions whose rooms vanished while the server was down (LiveKit closed them, or they
+        // were deleted behind its back) end now with reason `reconciled`. LiveKit unreachable:
+        // nothing is ended, the server starts anyway (and /readyz says LiveKit is failing).
+        let report = await service.reconcile()
+        if !report.completed { logger.warning("could not reconcile sessions with LiveKit at start") }
+        let app = ParleyServerApp.application(service: service, logger: logger, metrics: registry)
         do {
             try await app.runService()
         } catch {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
+import Foundation
 import Testing
 @testable import ParleyRTC
 
@@ -93,6 +94,24 @@ struct SDPBuilderTests {
         #expect(audio.rtcpFeedback.isEmpty)  // aiortc offers no nack for audio
         #expect(!audio.rtcpRsize)
         #expect(answer.bundleGroup == .bundle(["0", "1"]))
+    }
+
+    @Test("audio feedback: plain nack answered once when offered (nack pli and transport-cc are not ours), offered when configured")
+    func audioNACKFeedback() throws {
+        let text = SDPFixtures.liveKitSubscriberOffer.replacingOccurrences(
+            of: "a=rtcp-fb:111 nack\r\n",
+            with: "a=rtcp-fb:111 nack pli\r\na=rtcp-fb:111 nack\r\na=rtcp-fb:111 transport-cc\r\na=rtcp-fb:111 nack\r\n")
+        let offer = try SessionDescription(parsing: text)
+        var builder = SDPBuilder(transport: SDPBuilderTests.transport)
+        builder.audioFeedback = ["nack"]
+        let answer = try builder.answer(to: offer)
+        #expect(answer.media[0].rtcpFeedback == [SDPRTCPFeedback(payloadType: 111, type: "nack")])
+        builder.audioFeedback = []
+        #expect(try builder.answer(to: offer).media[0].rtcpFeedback.isEmpty, "not configured: not accepted")
+        builder.audioFeedback = ["nack"]
+        let ours = builder.offer([.audio(mid: "0", direction: .sendonly, sender: SDPBuilderTests.sender)])
+        #expect(ours.media[0].rtcpFeedback == [SDPRTCPFeedback(payloadType: 111, type: "nack")])
+        #expect(ours.serialize().contains("a=rtcp-fb:111 nack\r\n"))
     }
 
     @Test("answer roles: offer active → passive, offer passive → active")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+import ParleyLiveKit
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -10,7 +11,8 @@ import Testing
 
 /// Runs the real `parley serve` binary, `kill -9`s it in the middle of a burst of 200 creates,
 /// and checks the SQLite file: every session the server acknowledged (201) is there exactly once,
-/// the file is intact, and a restarted server serves them.
+/// the file is intact, and a restarted server serves them, after reconciling away the sessions
+/// whose rooms were deleted while it was down.
 @Suite("Crash safety of parley serve", .serialized)
 struct CrashSafetyTests {
     static let apiKey = "crash-test-key-0123456789abcdef"
@@ -107,6 +109,11 @@ struct CrashSafetyTests {
         #expect(Set(rows.map(\.roomName)).count == rows.count)
         try await store.close()
 
+        // While the server is down, some rooms go away behind its back.
+        let gone = Array(rows.prefix(5))
+        let rooms = try RoomServiceClient(url: peer.url, apiKey: "devkey", apiSecret: "secret")
+        for row in gone { try await rooms.deleteRoom(row.roomName) }
+
         // A restarted server on the same file serves them.
         let port2 = try freePort()
         let again = try Self.startServer(config: configPath, port: port2)
@@ -116,7 +123,17 @@ struct CrashSafetyTests {
         request.setValue(Self.apiKey, forHTTPHeaderField: "X-API-Key")
         let (data, _) = try await URLSession.shared.data(for: request)
         let listed = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["sessions"] as? [[String: Any]] ?? []
-        #expect(Set(listed.compactMap { $0["session_id"] as? String }) == Set(ids))
+        #expect(Set(listed.compactMap { $0["session_id"] as? String }) == Set(ids).subtracting(gone.map(\.id)))
+        // Reconciled at start: ended with reason `reconciled`, still there (no row lost).
+        var all = URLRequest(url: URL(string: "http://127.0.0.1:\(port2)/v1/sessions?limit=500&include_ended=true")!)
+        all.setValue(Self.apiKey, forHTTPHeaderField: "X-API-Key")
+        let (allData, _) = try await URLSession.shared.data(for: all)
+        let everything = (try JSONSerialization.jsonObject(with: allData) as? [String: Any])?["sessions"] as? [[String: Any]] ?? []
+        #expect(everything.count == ids.count)
+        for row in gone {
+            let s = everything.first { $0["session_id"] as? String == row.id }
+            #expect(s?["status"] as? String == "ended" && s?["end_reason"] as? String == "reconciled", "\(row.id)")
+        }
     }
 }
 

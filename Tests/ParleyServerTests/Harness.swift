@@ -30,7 +30,8 @@ struct Harness {
     }
 
     static func make(livekitURL: String, transport: any HTTPTransport = URLSessionTransport(),
-                     storePath: String? = nil, maxBodyBytes: Int = 4096) async throws -> Harness {
+                     storePath: String? = nil, maxBodyBytes: Int = 4096,
+                     configure: (inout ServerConfig) -> Void = { _ in }) async throws -> Harness {
         var config = ServerConfig(livekit: .init(url: livekitURL, apiKey: "devkey", apiSecret: "secret"),
                                   profiles: profiles())
         config.jwt = .init(hs256Secret: jwtSecret)
@@ -39,6 +40,7 @@ struct Harness {
         let path = storePath ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("parley-server-test-\(UUID().uuidString).sqlite").path
         config.storePath = path
+        configure(&config)
         let store = try await SQLiteSessionStore.open(path: path)
         let twirp = try TwirpClient(url: livekitURL, apiKey: "devkey", apiSecret: "secret", transport: transport,
                                     retry: fastRetry, timeout: .seconds(5))
@@ -48,8 +50,11 @@ struct Harness {
 
     /// Runs `body` against the in-process router, then closes the store (files stay for
     /// inspection until `cleanUpFiles`).
-    func run<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
-        let app = Application(router: ParleyServerApp.router(service: service))
+    func run<T: Sendable>(metrics: PrometheusRegistry? = nil,
+                          _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        var service = service
+        if let metrics { service.metrics = ServerMetrics(factory: metrics) }
+        let app = Application(router: ParleyServerApp.router(service: service, metrics: metrics))
         do {
             let result = try await app.test(.router, body)
             try await store.close()

@@ -27,11 +27,11 @@ struct StoreTests {
         let store = try await SQLiteSessionStore.open(path: path)
         let diag = try await store.diagnostics()
         #expect(diag.journalMode == "wal" && diag.integrity == "ok")
-        #expect(try await store.schemaVersions() == [1])
+        #expect(try await store.schemaVersions() == [1, 2])
         try await store.insert(Self.record("s1"))
         try await store.close()
         let again = try await SQLiteSessionStore.open(path: path)
-        #expect(try await again.schemaVersions() == [1])
+        #expect(try await again.schemaVersions() == [1, 2])
         #expect(try await again.get(id: "s1") == Self.record("s1"))
         try await again.close()
     }

@@ -9,6 +9,9 @@ public struct StageRequest: Sendable {
     public var environment: [String: String]
     /// Where in the config this stage was declared ("Examples/local.yaml:12:8"), for messages.
     public var origin: String
+    /// The agent's instructions (`agent.instructions`, or the session's `prompt` override):
+    /// what an LLM stage uses as its system message unless its own options say otherwise.
+    public var agentInstructions: String?
 
     public init(descriptor: StageDescriptor, kind: StageKind, options: StageOptions = StageOptions(),
                 environment: [String: String] = [:], origin: String = "") {

@@ -39,7 +39,9 @@ public final class StageRegistry: Sendable {
     /// Builds the stage a config node asks for. The node is either a descriptor string
     /// (`deepgram/nova-3:en`) or a mapping with `provider:` plus options
     /// (`{ provider: webrtc, min_silence_ms: 300 }`).
-    public func makeStage(_ kind: StageKind, from node: ConfigNode, environment: [String: String]) throws -> any Stage {
+    public func makeStage(
+        _ kind: StageKind, from node: ConfigNode, environment: [String: String], agentInstructions: String? = nil
+    ) throws -> any Stage {
         let descriptorNode: ConfigNode
         var optionEntries: [ConfigNode.Entry] = []
         if case .mapping(let entries) = node.kind {
@@ -77,8 +79,9 @@ public final class StageRegistry: Sendable {
             try node.rejectUnknownKeys(allowed: ["provider"] + reg.options.map(\.name))
         }
         let options = try validate(reg.options, entries: optionEntries, at: node, environment: environment)
-        let request = StageRequest(descriptor: descriptor, kind: kind, options: options, environment: environment,
+        var request = StageRequest(descriptor: descriptor, kind: kind, options: options, environment: environment,
                                    origin: node.location.description)
+        request.agentInstructions = agentInstructions
         do {
             return try reg.make(request)
         } catch let e as ConfigError {

@@ -88,6 +88,66 @@ public enum FuzzChecks {
         }
     }
 
+    /// Video payloads: the input cut into packets (a length byte, a flags byte for sequence
+    /// step, new timestamp and marker, then the payload) through the VP8 and H.264
+    /// depacketizers never traps; and the input packetized as a VP8 frame, and as an H.264
+    /// access unit when it is Annex B, depacketizes back to the same bytes.
+    public static func videoPayload(_ bytes: [UInt8]) {
+        var vp8 = VP8Depacketizer(requireKeyframeFirst: false)
+        var h264 = H264Depacketizer(requireKeyframeFirst: false)
+        var index = 0
+        var sequence: UInt16 = 0
+        var timestamp: UInt32 = 0
+        while index + 2 <= bytes.count {
+            let length = Int(bytes[index] % 64)
+            let flags = bytes[index + 1]
+            index += 2
+            let end = min(bytes.count, index + length)
+            let payload = bytes[index..<end]
+            index = end
+            sequence &+= UInt16(flags & 0x03)  // 0: a duplicate, 2–3: loss
+            if flags & 0x04 != 0 { timestamp &+= 3000 }
+            let marker = flags & 0x08 != 0
+            _ = try? vp8.push(payload: payload, sequenceNumber: sequence, timestamp: timestamp, marker: marker)
+            _ = try? h264.push(payload: payload, sequenceNumber: sequence, timestamp: timestamp, marker: marker)
+        }
+        guard !bytes.isEmpty else { return }
+        let mtu = 8 + Int(bytes[0] % 128)
+        var header = RTPHeader(payloadType: 96, sequenceNumber: UInt16(bytes[0]) << 8, timestamp: 0, ssrc: 1)
+        var packetizer = VP8Packetizer(mtu: mtu)
+        var depacketizer = VP8Depacketizer(requireKeyframeFirst: false)
+        guard let packets = try? packetizer.packets(for: bytes, timestamp: 90, header: &header) else {
+            preconditionFailure("VP8 packetizer rejected a non-empty frame with MTU \(mtu)")
+        }
+        var events: [RTPDepacketizerEvent] = []
+        for packet in packets {
+            precondition(packet.payload.count <= mtu, "VP8 payload exceeds the MTU")
+            events += (try? depacketizer.push(payload: packet.payload[...], sequenceNumber: packet.header.sequenceNumber,
+                                              timestamp: 90, marker: packet.header.marker)) ?? []
+        }
+        precondition(events == [.frame(RTPVideoFrame(data: bytes, timestamp: 90, isKeyframe: VP8Packetizer.isKeyframe(bytes)))],
+                     "VP8 round trip changed the frame")
+        guard let units = try? H264Packetizer.nalUnits(annexB: bytes),
+            let h264Packets = try? H264Packetizer(mtu: mtu).packets(forAnnexB: bytes, timestamp: 90, header: &header)
+        else { return }
+        let sent = units.filter { $0.first.map { $0 & 0x1F } != H264Packetizer.accessUnitDelimiter }
+        var h264Depacketizer = H264Depacketizer(requireKeyframeFirst: false)
+        events = []
+        for packet in h264Packets {
+            precondition(packet.payload.count <= mtu, "H.264 payload exceeds the MTU")
+            do {
+                events += try h264Depacketizer.push(payload: packet.payload[...], sequenceNumber: packet.header.sequenceNumber,
+                                                    timestamp: 90, marker: packet.header.marker)
+            } catch {
+                preconditionFailure("H.264 depacketizer rejected our own packet: \(error)")
+            }
+        }
+        let expected = sent.flatMap { [0, 0, 0, 1] + $0 }
+        let keyframe = sent.contains { $0.first.map { $0 & 0x1F } == H264Packetizer.idr }
+        precondition(events == [.frame(RTPVideoFrame(data: expected, timestamp: 90, isKeyframe: keyframe))],
+                     "H.264 round trip changed the access unit")
+    }
+
     /// SDP: parse the bytes as text; if accepted, serialize and parse to the same description,
     /// and serialize again to the same text. Also parse each line as a trickled candidate.
     public static func sdp(_ bytes: [UInt8]) {

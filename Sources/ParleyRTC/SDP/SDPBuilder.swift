@@ -203,7 +203,11 @@ public struct SDPBuilder: Sendable {
                 let sends = offeredDirection.receives && senderLeft != nil && (senderMid == nil || senderMid == mid)
                 let direction = SDPDirection(sends: sends, receives: offeredDirection.sends && receiveAudio)
                 let extmaps = offered.extmaps.filter { audioExtensions.contains($0.uri) }.map { SDPExtmap(id: $0.id, uri: $0.uri) }
-                let feedback = opus.feedback.map(\.type).filter { audioFeedback.contains($0) }
+                // `nack pli` and the like are video feedback; take each plain type once.
+                var feedback: [String] = []
+                for offered in opus.feedback where offered.parameter == nil && audioFeedback.contains(offered.type) {
+                    if !feedback.contains(offered.type) { feedback.append(offered.type) }
+                }
                 var section = audioSection(
                     mid: mid, direction: direction, sender: sends ? senderLeft : nil, setup: ourRole, extmaps: extmaps,
                     feedback: feedback, rtcpRsize: offered.rtcpRsize, payloadType: opus.payloadType)

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import ParleyCore
+
+/// An LLM through the OpenAI chat-completions API (`openai/gpt-4o-mini`), or any server that
+/// speaks it (`openai-compatible/MODEL` with `base_url:` of a llama.cpp server, vLLM, Ollama…).
+///
+/// ```
+///   final user transcript / user text ─► history + POST {base_url}/chat/completions (stream: true)
+///        ─► responseStarted, textDelta…, toolCall…, responseEnded(finishReason)   (LLMFrame)
+///        ─► each complete sentence as agent TextFrame (what TTS stages speak)      (text_frames)
+/// ```
+///
+/// The request runs on URLSession's threads; frames come back through the mailbox tagged with
+/// the interruption epoch, so an interruption cancels the request (closing the connection)
+/// and the engine drops any delta that was already on its way. An `llm_ttft` metric (user
+/// turn received → first token) is reported per reply.
+///
+/// The conversation: the system message is `instructions`; each user turn is appended when it
+/// arrives, the assistant's reply when it is over — whole if it completed, or, if it was cut
+/// (interruption, failure, a newer user turn), whatever `interruptedReplyText` keeps of the
+/// text produced so far. The oldest turns are dropped beyond `max_history_turns`.
+///
+/// Failures (HTTP status with the provider's message, malformed stream data, no first byte in
+/// time, a dropped connection) are non-fatal `StageFailure`s followed by
+/// `responseEnded(finishReason: "error")`, so the turn closes and the next one can proceed.
+public final class OpenAIChatStage: Stage {
+    public struct Configuration: Sendable {
+        public var model: String
+        /// Up to and including the version path: `https://api.openai.com/v1`. A query
+        /// (`?api-version=…`) is kept after `/chat/completions`.
+        public var baseURL: URL
+        /// Empty: no `Authorization` header (local servers).
+        public var apiKey: String
+        public var instructions: String
+        public var temperature: Double?
+        public var maxTokens: Int?
+        public var firstByteTimeoutMS: Int
+        public var maxHistoryTurns: Int
+        /// Tool definitions sent with every request (`[{"type": "function", "function": {…}}]`).
+        public var tools: JSONValue?
+        public var emitsSentences: Bool
+
+        public init(model: String, baseURL: URL = URL(string: "https://api.openai.com/v1")!, apiKey: String = "",
+                    instructions: String = OpenAIChatStage.defaultInstructions, temperature: Double? = nil,
+                    maxTokens: Int? = nil, firstByteTimeoutMS: Int = 10_000, maxHistoryTurns: Int = 20,
+                    tools: JSONValue? = nil, emitsSentences: Bool = true) {
+            self.model = model
+            self.baseURL = baseURL
+            self.apiKey = apiKey
+            self.instructions = instructions
+            self.temperature = temperature
+            self.maxTokens = maxTokens
+            self.firstByteTimeoutMS = firstByteTimeoutMS
+            self.maxHistoryTurns = maxHistoryTurns
+            self.tools = tools
+            self.emitsSentences = emitsSentences
+        }
+    }
+
+    public static let defaultInstructions = "You are a helpful voice assistant. Answer briefly."
+
+    public let name: String
+    public var accepts: FrameKinds { [.transcript, .text] }
+    public var produces: FrameKinds { configuration.emitsSentences ? [.llm, .text] : .llm }
+
+    /// What goes into the history of a reply that did not complete, given the text produced
+    /// so far; nil keeps nothing. The default keeps it all. This is the hook for the turn
+    /// manager, which will cut it to what was actually played before the user barged in.
+    public var interruptedReplyText: (String) -> String? = { $0 }
+
+    public let configuration: Configuration
+    private var history: ChatHistory
+    private var client: StreamingHTTPSession?
+    private var current: ChatCompletionStream?
+    private var replies = 0
+    private var logger = Logger(label: "parley.llm.openai")
+
+    public init(configuration: Configuration, provider: String = "openai") {
+        self.configuration = configuration
+        name = "llm:\(provider)"
+        history = ChatHistory(instructions: configuration.instructions, maxTurns: configuration.maxHistoryTurns)
+    }
+
+    /// The conversation as it would be sent now (without the reply in flight), for tests and probes.
+    public var historyMessages: [(role: String, content: String)] {
+        history.requestMessages.map { ($0.role, $0.content) }
+    }
+
+    public func start(_ context: StageContext) throws {
+        logger = context.logger
+        client = StreamingHTTPSession(label: "parley.llm.openai")
+    }
+
+    public func process(_ frame: Frame, _ context: StageContext) {
+        // Transcripts and text pass on (transcription outputs want them), before the reply.
+        context.emit(frame)
+        let text: String
+        switch frame {
+        case .transcript(let t) where t.role == .user && t.isFinal: text = t.text
+        case .text(let t) where t.role == .user: text = t.text
+        default: return
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return }
+        reply(to: trimmed, context)
+    }
+
+    public func control(_ frame: ControlFrame, _ context: StageContext) -> ControlDisposition {
+        guard case .endOfStream = frame else { return .forward }
+        // Hold end of stream until the reply in flight is over (the stream posts it then).
+        return current?.holdEndOfStream() == true ? .consume : .forward
+    }
+
+    public func interrupted(_ interruption: Interruption, _ context: StageContext) {
+        settleReply(reason: "interrupted", cut: true)
+    }
+
+    public func stop(_ context: StageContext) {
+        settleReply(reason: "stopped", cut: true)
+        client?.shutDown()
+        client = nil
+    }
+
+    public func cancel(_ context: StageContext) {
+        settleReply(reason: "cancelled", cut: true)
+        client?.cancelAll()
+        client = nil
+    }
+
+    // MARK: Replies
+
+    private func reply(to text: String, _ context: StageContext) {
+        guard let client else { return }
+        // A newer user turn replaces a reply still running.
+        settleReply(reason: "superseded", cut: false)
+        history.appendUser(text)
+        replies += 1
+        let stream = ChatCompletionStream(
+            settings: .init(stageName: name, responseID: "\(name)-\(replies)", epoch: context.epoch,
+                            firstByteTimeoutMS: configuration.firstByteTimeoutMS,
+                            emitsSentences: configuration.emitsSentences),
+            mailbox: context.mailbox, clock: context.clock, logger: logger)
+        let request: URLRequest
+        do {
+            request = try makeRequest()
+        } catch {
+            // Only encoding can fail here; report it like any provider failure so the turn closes.
+            context.fail("could not encode the request: \(error)", fatal: false)
+            return
+        }
+        current = stream
+        // The key never goes into logs: only the endpoint, model and size of the conversation.
+        logger.debug("llm request", metadata: ["response": "\(stream.settings.responseID)",
+                                               "url": "\(request.url?.absoluteString ?? "")",
+                                               "model": "\(configuration.model)",
+                                               "messages": "\(history.requestMessages.count)"])
+        client.start(request, feeding: stream)
+    }
+
+    /// Ends the current reply (if still running) and records it in the history: whole when it
+    /// completed, through `interruptedReplyText` when it was cut (`cut`: an interruption or
+    /// the pipeline ending means the listener may not have heard all of even a completed reply).
+    private func settleReply(reason: String, cut: Bool) {
+        guard let stream = current else { return }
+        current = nil
+        let (text, outcome) = stream.cancel(reason: reason)
+        if outcome == .completed && !cut {
+            history.appendAssistant(text)
+        } else if let kept = interruptedReplyText(text) {
+            history.appendAssistant(kept)
+        }
+    }
+
+    private func makeRequest() throws -> URLRequest {
+        var components = URLComponents(url: configuration.baseURL, resolvingAgainstBaseURL: false)!
+        components.path = (components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path)
+            + "/chat/completions"
+        var request = URLRequest(url: components.url!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
+        if !configuration.apiKey.isEmpty {
+            request.setValue("Bearer \(configuration.apiKey)", forHTTPHeaderField: "Authorization")
+        }
+        // The first-byte deadline is ours (ChatCompletionStream); this is URLSession's idle
+        // timeout, for a stream that stalls after it started.
+        request.timeoutInterval = max(30, Double(configuration.firstByteTimeoutMS) * 3 / 1000)
+        request.httpBody = try JSONEncoder().encode(ChatCompletionRequest(
+            model: configuration.model, messages: history.requestMessages, temperature: configuration.temperature,
+            maxTokens: configuration.maxTokens, tools: configuration.tools))
+        return request
+    }
+}
