@@ -347,6 +347,7 @@ final class RoomIntegrationTests: XCTestCase {
         } catch {
             guard case .unauthorized(let reason)? = error as? LiveKitConnectError else { return XCTFail("\(error)") }
             XCTAssertFalse(reason.isEmpty)
+            XCTAssertFalse("\(error)".contains("eyJ"), "the refused token leaked into the error: \(error)")
             print("wrong secret: \(error)")
         }
         // A token for another room's grant list, missing roomJoin: refused too.

@@ -131,7 +131,11 @@ final class SignalClient: Sendable {
         let request = HTTPRequest(
             url: validate, method: "GET", headers: ["Authorization": "Bearer \(token)"], timeout: .seconds(5))
         guard let response = try? await URLSessionTransport().send(request) else { return nil }
-        let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        // The server echoes the token it refused ("invalid token: eyJ…"): redact before anything
+        // else sees the text, and before truncation could leave a partial token behind.
+        let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
+            .replacing(#/eyJ[A-Za-z0-9_\-.]*/#, with: "<redacted token>")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : String(text.prefix(300))
     }
 
