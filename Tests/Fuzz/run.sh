@@ -7,6 +7,7 @@
 #   RUNS=100000 Tests/Fuzz/run.sh                 # all seven, 100k inputs each
 #   Tests/Fuzz/run.sh "FuzzSCTP FuzzDCEP"         # some targets, 1M inputs each
 #   Tests/Fuzz/run.sh FuzzSDP 300                 # one target: RUNS inputs or 300 s, whichever first
+#   TIMEOUT=10 Tests/Fuzz/run.sh FuzzSCTP         # report an input that runs over 10 s as a hang (default 60)
 #
 # Targets: FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzSCTP FuzzDCEP (see README.md).
 # Crashes land in Tests/Fuzz/Artifacts/<name>/; new interesting inputs grow Tests/Fuzz/.corpus/<name>/
@@ -18,6 +19,9 @@ all="FuzzSTUN FuzzRTP FuzzRTCP FuzzSDP FuzzDTLS FuzzSCTP FuzzDCEP"
 targets="${1:-$all}"
 seconds="${2:-0}"  # libFuzzer's -max_total_time: 0 = no time cap
 runs="${RUNS:-1000000}"
+# One input taking longer than this is reported as a hang (libFuzzer's default is 20 minutes;
+# no input of these targets needs more than a fraction of a second).
+timeout="${TIMEOUT:-60}"
 
 # A trap in Swift code would otherwise start the runtime's backtracer, which fights ASan and
 # libFuzzer over the crash signal (garbled reports) and can outlive the target, holding its
@@ -50,7 +54,7 @@ for target in $targets; do
     echo "== $target: $runs inputs$cap (log: Tests/Fuzz/$log)"
     status=0
     start=$(date +%s)
-    .build/release/"$target" -runs="$runs" -max_total_time="$seconds" -print_final_stats=1 \
+    .build/release/"$target" -runs="$runs" -max_total_time="$seconds" -timeout="$timeout" -print_final_stats=1 \
         -artifact_prefix="Artifacts/$name/" ".corpus/$name" >"$log" 2>&1 || status=$?
     elapsed=$(($(date +%s) - start))
     executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
