@@ -87,7 +87,9 @@ public actor AgentWorker {
         do {
             socket = try await WebSocketConnection.connect(request)
         } catch {
-            throw Self.explain(error)
+            throw LiveKitConnectError(connecting: error, step: "worker connection") { status, reason in
+                reason.isEmpty ? (status == 401 ? "worker token refused" : "HTTP \(status)") : reason
+            }
         }
         connection = socket
         registered = false
@@ -120,18 +122,6 @@ public actor AgentWorker {
         if stopped { return }
         let info = socket.closeInfo
         throw .unreachable("worker socket closed" + (info.map { ": \($0.error ?? "\($0.code.map(String.init) ?? "") \($0.reason)")" } ?? ""))
-    }
-
-    static func explain(_ error: WebSocketError) -> LiveKitConnectError {
-        switch error {
-        case .upgradeRejected(401, let reason): return .unauthorized(reason: reason.isEmpty ? "worker token refused" : reason)
-        case .upgradeRejected(let status, let reason): return .rejected(status: status, reason: reason)
-        case .timeout: return .timeout(step: "worker connection")
-        case .invalidURL(let text): return .invalidURL(text)
-        case .connectFailed(let text): return .unreachable(text)
-        case .closed(let info): return .unreachable("closed: \(info.error ?? info.reason)")
-        case .messageTooLarge(let size): return .protocolViolation("message of \(size) bytes")
-        }
     }
 
     func registrationTimedOut(_ socket: WebSocketConnection) {

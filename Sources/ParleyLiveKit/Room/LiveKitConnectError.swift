@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
+import ParleyWebSocket
+
 /// Why joining a room, resuming, or running a worker failed. Each case's description is one
 /// line naming the cause, fit for an operator's log (tokens never appear in it).
 public enum LiveKitConnectError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -44,6 +46,24 @@ public enum LiveKitConnectError: Error, Sendable, Equatable, CustomStringConvert
         case .unreachable, .timeout, .transport: return true
         case .rejected(let status, _): return status >= 500
         default: return false
+        }
+    }
+}
+
+extension LiveKitConnectError {
+    /// Why opening a LiveKit WebSocket (`/rtc` or `/agent`) failed. `step` names the connection
+    /// for a timeout; `rejection` is the reason to report for a refused upgrade (the caller may
+    /// have asked the server for a better one than the upgrade's status line).
+    init(connecting error: WebSocketError, step: String, rejection: (_ status: Int, _ reason: String) -> String) {
+        switch error {
+        case .upgradeRejected(let status, let reason):
+            let text = rejection(status, reason)
+            self = status == 401 ? .unauthorized(reason: text) : .rejected(status: status, reason: text)
+        case .timeout: self = .timeout(step: step)
+        case .invalidURL(let text): self = .invalidURL(text)
+        case .connectFailed(let text): self = .unreachable(text)
+        case .closed(let info): self = .unreachable("closed during the upgrade: \(info.error ?? info.reason)")
+        case .messageTooLarge(let size): self = .protocolViolation("message of \(size) bytes")
         }
     }
 }

@@ -113,15 +113,10 @@ final class SignalClient: Sendable {
     }
 
     static func explain(_ error: WebSocketError, url: SignalURL, token: String, query: SignalQuery) async -> LiveKitConnectError {
-        switch error {
-        case .upgradeRejected(let status, let reason):
-            let text = await validateReason(url: url, token: token, query: query) ?? (reason.isEmpty ? "HTTP \(status)" : reason)
-            return status == 401 ? .unauthorized(reason: text) : .rejected(status: status, reason: text)
-        case .timeout: return .timeout(step: "signal connection")
-        case .invalidURL(let text): return .invalidURL(text)
-        case .connectFailed(let text): return .unreachable(text)
-        case .closed(let info): return .unreachable("closed during the upgrade: \(info.error ?? info.reason)")
-        case .messageTooLarge(let size): return .protocolViolation("message of \(size) bytes")
+        var serverReason: String?
+        if case .upgradeRejected = error { serverReason = await validateReason(url: url, token: token, query: query) }
+        return LiveKitConnectError(connecting: error, step: "signal connection") { status, reason in
+            serverReason ?? (reason.isEmpty ? "HTTP \(status)" : reason)
         }
     }
 
