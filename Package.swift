@@ -85,7 +85,7 @@ let package = Package(
         .target(name: "ParleyOpenAIPlugins",
                 dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
                 path: "Plugins/OpenAI", swiftSettings: strict),
-        .testTarget(name: "ParleyOpenAIPluginTests", dependencies: ["ParleyOpenAIPlugins", "ParleyCore"],
+        .testTarget(name: "ParleyOpenAIPluginTests", dependencies: ["ParleyOpenAIPlugins", "ParleyCore", "ParleyTestSupport"],
                     swiftSettings: strict),
         .executableTarget(
             name: "parley",
@@ -100,6 +100,9 @@ let package = Package(
         ),
         // Test support shared by test targets (launching the Python LiveKit test server).
         .target(name: "ParleyTestSupport", path: "Tests/ParleyTestSupport", swiftSettings: strict),
+        // The provider conformance kit: checks every STT/LLM/TTS plugin runs against its protocol test server.
+        .target(name: "ParleyProviderConformance", dependencies: ["ParleyCore", "ParleyTestSupport"],
+                path: "Tests/ParleyProviderConformance", swiftSettings: strict),
         .testTarget(
             name: "ParleyCoreTests",
             dependencies: ["ParleyCore", .product(name: "MetricsTestKit", package: "swift-metrics")],

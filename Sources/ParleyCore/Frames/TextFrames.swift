@@ -35,9 +35,14 @@ public struct TranscriptFrame: Sendable, Hashable {
     /// Media time of the speech this transcript covers.
     public var start: Nanos
     public var end: Nanos
+    /// The provider judged that the speaker finished their utterance here (Deepgram's
+    /// `speech_final`, AssemblyAI's `end_of_turn`): a signal for STT-driven endpointing.
+    /// Only meaningful on final transcripts.
+    public var endsUtterance: Bool
 
     public init(text: String, isFinal: Bool, segmentID: String, language: String? = nil, confidence: Double? = nil,
-                words: [WordTiming] = [], role: MediaRole = .user, start: Nanos = 0, end: Nanos = 0) {
+                words: [WordTiming] = [], role: MediaRole = .user, start: Nanos = 0, end: Nanos = 0,
+                endsUtterance: Bool = false) {
         self.text = text
         self.isFinal = isFinal
         self.segmentID = segmentID
@@ -47,6 +52,7 @@ public struct TranscriptFrame: Sendable, Hashable {
         self.role = role
         self.start = start
         self.end = end
+        self.endsUtterance = endsUtterance
     }
 }
 
