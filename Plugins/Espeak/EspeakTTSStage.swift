@@ -5,7 +5,8 @@ import ParleyCore
 import Synchronization
 
 /// Text-to-speech with espeak-ng (GPL-3.0): instant, robotic, dependency-light. Speaks agent
-/// `TextFrame`s and passes them on (for transcription outputs); user text passes through.
+/// `TextFrame`s and passes each on right before its audio (for transcription outputs, which the
+/// playout releases in step); user text passes through.
 ///
 /// Synthesis runs on a `ProviderWorker`, streaming: each 20 ms of audio is posted back as it is
 /// produced (espeak's first chunk comes in well under a millisecond), stamped on the media
@@ -64,6 +65,8 @@ public final class EspeakTTSStage: Stage {
         let gen = generation.current
         let text = t.text
         worker.run { state in
+            // The text goes on right before its audio, so the playout releases it in step.
+            mailbox.post(.text(t), epoch: epoch)
             mailbox.post(.control(.agentStartedSpeaking), epoch: epoch)
             var timestamp = start
             var sequence: UInt64 = 0
@@ -97,8 +100,6 @@ public final class EspeakTTSStage: Stage {
             if filled > 0 { flush(filled) }
             mailbox.post(.control(.agentStoppedSpeaking), epoch: epoch)
         }
-        // The text goes on too, so transcription outputs downstream know what is being said.
-        context.emit(frame)
     }
 
     public func control(_ frame: ControlFrame, _ context: StageContext) -> ControlDisposition {

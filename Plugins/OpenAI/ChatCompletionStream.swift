@@ -198,7 +198,7 @@ final class ChatCompletionStream: StreamingHTTPReceiver {
             s.text += content
             post(.llm(.textDelta(responseID: settings.responseID, text: content)))
             if settings.emitsSentences {
-                for sentence in s.sentences.add(content) { post(.text(TextFrame(text: sentence, role: .agent))) }
+                for sentence in s.sentences.add(content) { post(.text(TextFrame(text: sentence, role: .agent, replyID: settings.responseID))) }
             }
         }
         if let calls = choice.delta?.toolCalls, !calls.isEmpty {
@@ -227,7 +227,7 @@ final class ChatCompletionStream: StreamingHTTPReceiver {
 
     private func finish(_ reason: String, _ s: inout State) {
         start(&s)
-        if settings.emitsSentences, let rest = s.sentences.finish() { post(.text(TextFrame(text: rest, role: .agent))) }
+        if settings.emitsSentences, let rest = s.sentences.finish() { post(.text(TextFrame(text: rest, role: .agent, replyID: settings.responseID))) }
         for call in s.tools.finish() { post(.llm(.toolCall(responseID: settings.responseID, call))) }
         post(.llm(.responseEnded(responseID: settings.responseID, finishReason: reason)))
         s.outcome = .completed

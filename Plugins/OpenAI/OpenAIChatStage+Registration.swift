@@ -38,7 +38,8 @@ extension OpenAIChatStage {
     private static func makeRegistration(provider: String, summary: String) -> StageRegistration {
         StageRegistration(provider: provider, kinds: [.llm], summary: summary, requiresModel: true, options: options) {
             request in
-            OpenAIChatStage(configuration: try configuration(from: request), provider: provider)
+            OpenAIChatStage(configuration: try configuration(from: request), provider: provider,
+                            conversation: request.conversation, turnManaged: request.turnManaged)
         }
     }
 

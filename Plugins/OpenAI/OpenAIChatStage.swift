@@ -21,10 +21,15 @@ import ParleyCore
 /// and the engine drops any delta that was already on its way. An `llm_ttft` metric (user
 /// turn received → first token) is reported per reply.
 ///
-/// The conversation: the system message is `instructions`; each user turn is appended when it
-/// arrives, the assistant's reply when it is over — whole if it completed, or, if it was cut
-/// (interruption, failure, a newer user turn), whatever `interruptedReplyText` keeps of the
-/// text produced so far. The oldest turns are dropped beyond `max_history_turns`.
+/// The conversation: a `Conversation` (the session's, shared with the turn manager and the
+/// playout, or the stage's own when built alone) whose system message is `instructions`.
+/// Each user turn is appended when it arrives, the assistant's reply when it is over — whole
+/// if it completed; if it was cut, in a session what the user heard of it (the playout trims
+/// it), alone whatever `interruptedReplyText` keeps. A preemptive reply that was superseded
+/// is removed with the user turn it answered. The oldest turns go beyond `max_history_turns`.
+///
+/// In a session (`turnManaged`) the stage answers the turn manager's user `TextFrame`s only;
+/// alone it answers each final user transcript too.
 ///
 /// Failures (HTTP status with the provider's message, malformed stream data, no first byte in
 /// time, a dropped connection) are non-fatal `StageFailure`s followed by
@@ -69,27 +74,37 @@ public final class OpenAIChatStage: Stage {
     public var accepts: FrameKinds { [.transcript, .text] }
     public var produces: FrameKinds { configuration.emitsSentences ? [.llm, .text] : .llm }
 
-    /// What goes into the history of a reply that did not complete, given the text produced
-    /// so far; nil keeps nothing. The default keeps it all. This is the hook for the turn
-    /// manager, which will cut it to what was actually played before the user barged in.
+    /// Outside a session (no shared `Conversation`): what goes into the history of a reply that
+    /// did not complete, given the text produced so far; nil keeps nothing. Default: all of it.
+    /// In a session the playout decides instead, from what was actually heard.
     public var interruptedReplyText: (String) -> String? = { $0 }
 
     public let configuration: Configuration
-    private var history: ChatHistory
+    public let conversation: Conversation
+    private let inSession: Bool
+    private let turnManaged: Bool
     private var client: StreamingHTTPSession?
     private var current: ChatCompletionStream?
-    private var replies = 0
     private var logger = Logger(label: "parley.llm.openai")
 
-    public init(configuration: Configuration, provider: String = "openai") {
+    public init(configuration: Configuration, provider: String = "openai", conversation: Conversation? = nil,
+                turnManaged: Bool = false) {
         self.configuration = configuration
         name = "llm:\(provider)"
-        history = ChatHistory(instructions: configuration.instructions, maxTurns: configuration.maxHistoryTurns)
+        if let conversation {
+            conversation.instructions = configuration.instructions
+            self.conversation = conversation
+        } else {
+            self.conversation = Conversation(instructions: configuration.instructions,
+                                             maxTurns: configuration.maxHistoryTurns)
+        }
+        inSession = conversation != nil
+        self.turnManaged = turnManaged
     }
 
     /// The conversation as it would be sent now (without the reply in flight), for tests and probes.
     public var historyMessages: [(role: String, content: String)] {
-        history.requestMessages.map { ($0.role, $0.content) }
+        conversation.promptMessages.map { ($0.role.rawValue, $0.content) }
     }
 
     public func start(_ context: StageContext) throws {
@@ -102,7 +117,7 @@ public final class OpenAIChatStage: Stage {
         context.emit(frame)
         let text: String
         switch frame {
-        case .transcript(let t) where t.role == .user && t.isFinal: text = t.text
+        case .transcript(let t) where t.role == .user && t.isFinal && !turnManaged: text = t.text
         case .text(let t) where t.role == .user: text = t.text
         default: return
         }
@@ -118,7 +133,7 @@ public final class OpenAIChatStage: Stage {
     }
 
     public func interrupted(_ interruption: Interruption, _ context: StageContext) {
-        settleReply(reason: "interrupted", cut: true)
+        settleReply(reason: "interrupted", cut: true, superseded: interruption.cause == .superseded)
     }
 
     public func stop(_ context: StageContext) {
@@ -139,10 +154,9 @@ public final class OpenAIChatStage: Stage {
         guard let client else { return }
         // A newer user turn replaces a reply still running.
         settleReply(reason: "superseded", cut: false)
-        history.appendUser(text)
-        replies += 1
+        conversation.appendUser(text)
         let stream = ChatCompletionStream(
-            settings: .init(stageName: name, responseID: "\(name)-\(replies)", epoch: context.epoch,
+            settings: .init(stageName: name, responseID: conversation.nextReplyID(prefix: name), epoch: context.epoch,
                             firstByteTimeoutMS: configuration.firstByteTimeoutMS,
                             emitsSentences: configuration.emitsSentences),
             mailbox: context.mailbox, clock: context.clock, logger: logger)
@@ -159,21 +173,28 @@ public final class OpenAIChatStage: Stage {
         logger.debug("llm request", metadata: ["response": "\(stream.settings.responseID)",
                                                "url": "\(request.url?.absoluteString ?? "")",
                                                "model": "\(configuration.model)",
-                                               "messages": "\(history.requestMessages.count)"])
+                                               "messages": "\(conversation.promptMessages.count)"])
         client.start(request, feeding: stream)
     }
 
     /// Ends the current reply (if still running) and records it in the history: whole when it
     /// completed, through `interruptedReplyText` when it was cut (`cut`: an interruption or
     /// the pipeline ending means the listener may not have heard all of even a completed reply).
-    private func settleReply(reason: String, cut: Bool) {
+    private func settleReply(reason: String, cut: Bool, superseded: Bool = false) {
         guard let stream = current else { return }
         current = nil
         let (text, outcome) = stream.cancel(reason: reason)
-        if outcome == .completed && !cut {
-            history.appendAssistant(text)
+        let id = stream.settings.responseID
+        if superseded {
+            conversation.discardLastUserTurn()
+        } else if outcome == .completed && !cut {
+            conversation.recordReply(id, text: text)
+        } else if inSession {
+            // Record what was produced if playout started on it (the playout then cuts it to
+            // what was heard, right after this); a reply nobody heard any of is not recorded.
+            conversation.recordReply(id, text: conversation.speech.replyID == id ? text : "")
         } else if let kept = interruptedReplyText(text) {
-            history.appendAssistant(kept)
+            conversation.recordReply(id, text: kept)
         }
     }
 
@@ -192,7 +213,8 @@ public final class OpenAIChatStage: Stage {
         // timeout, for a stream that stalls after it started.
         request.timeoutInterval = max(30, Double(configuration.firstByteTimeoutMS) * 3 / 1000)
         request.httpBody = try JSONEncoder().encode(ChatCompletionRequest(
-            model: configuration.model, messages: history.requestMessages, temperature: configuration.temperature,
+            model: configuration.model, messages: conversation.promptMessages.map(ChatCompletionRequest.Message.init),
+            temperature: configuration.temperature,
             maxTokens: configuration.maxTokens, tools: configuration.tools))
         return request
     }

@@ -57,8 +57,9 @@ struct RunCommand: ParsableCommand {
         let inputFormat = AudioFormat(sampleRate: wav.format.sampleRate, channels: wav.format.channels,
                                       frameDurationMs: agentConfig.audio.frameMs)
         let outputCaps = AudioCaps(sampleRates: [agentConfig.audio.sampleRate], channels: [1])
+        // Paced playout only in real time: as fast as possible, a reply is "heard" as it is made.
         let graph = try PipelineAssembler(registry: registry, environment: env)
-            .build(agentConfig, input: inputFormat, outputCaps: outputCaps)
+            .buildSession(agentConfig, input: inputFormat, outputCaps: outputCaps, pacedPlayout: realtime).graph
         if verbose { print(graph.summary) }
 
         let recorder: ReplyRecorder

@@ -110,7 +110,8 @@ struct WorkerCommand: AsyncParsableCommand {
             jobConfig = try SessionOverrides(json: Data(metadata.utf8), logger: logger).applied(to: config, registry: registry)
         }
         let graph = try PipelineAssembler(registry: registry, environment: environment)
-            .build(jobConfig, input: LocalAudioTrackFormat.input, outputCaps: LocalAudioTrackFormat.outputCaps)
+            .buildSession(jobConfig, input: LocalAudioTrackFormat.input, outputCaps: LocalAudioTrackFormat.outputCaps,
+                          pacedPlayout: true).graph
         var jobLogger = logger
         jobLogger[metadataKey: "job"] = "\(context.job.id)"
         jobLogger[metadataKey: "room"] = "\(context.job.roomName)"

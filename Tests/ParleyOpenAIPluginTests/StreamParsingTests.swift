@@ -45,11 +45,11 @@ struct StreamParsingTests {
     }
 
     @Test func historyKeepsTheLastTurns() {
-        var h = ChatHistory(instructions: "sys", maxTurns: 2)
-        h.appendUser("u1"); h.appendAssistant("a1")
-        h.appendUser("u2"); h.appendAssistant("")
-        h.appendUser("u3"); h.appendAssistant("a3")
-        #expect(h.requestMessages.map(\.content) == ["sys", "u2", "u3", "a3"])
+        let h = Conversation(instructions: "sys", maxTurns: 2)
+        h.appendUser("u1"); h.recordReply("r1", text: "a1")
+        h.appendUser("u2"); h.recordReply("r2", text: "")
+        h.appendUser("u3"); h.recordReply("r3", text: "a3")
+        #expect(h.promptMessages.map(\.content) == ["sys", "u2", "u3", "a3"])
     }
 
     @Test func providerErrorsAreReadInBothShapes() {

@@ -4,10 +4,11 @@ import ParleyCore
 
 /// Turns an `AgentConfig` into a `PipelineGraph` using a `StageRegistry`.
 ///
-/// Slot form, in this order (absent slots are skipped; `realtime` replaces stt/llm/tts):
+/// Slot form, in this order (absent slots are skipped; `realtime` replaces stt/llm/tts; the
+/// turn manager goes between an STT and an LLM, the playout after any reply stage):
 /// ```
-///   input ─► noise_suppression ─► vad ─► stt ─► turn_detection ─► llm ─► tts ─► avatar ─► output
-///   input ─► noise_suppression ─► vad ─► realtime ──────────────────────────► avatar ─► output
+///   input ─► noise_suppression ─► vad ─► stt ─► turn_detection ─► [turn] ─► llm ─► tts ─► avatar ─► [playout] ─► output
+///   input ─► noise_suppression ─► vad ─► realtime ─────────────────────────────────► avatar ─► [playout] ─► output
 /// ```
 /// Explicit form (`pipeline.stages`), a list whose items are a descriptor, a mapping with
 /// `provider:` and options, or `{ parallel: [ [items…], [items…] ] }` for fan-out/fan-in.
@@ -23,47 +24,82 @@ public struct PipelineAssembler {
     /// Builds the graph. `input` is the format audio arrives in; `outputCaps` what the output
     /// (file writer, RTP sender) needs. Converters are inserted by the engine as needed.
     public func build(_ config: AgentConfig, input: AudioFormat, outputCaps: AudioCaps) throws -> PipelineGraph {
+        try buildSession(config, input: input, outputCaps: outputCaps, pacedPlayout: false).graph
+    }
+
+    /// What `buildSession` returns: the graph and the chat context its stages share.
+    public struct Session {
+        public var graph: PipelineGraph
+        public var conversation: Conversation
+    }
+
+    /// Builds a voice session's graph. In slot form with an STT and an LLM, a `TurnManager` goes
+    /// in front of the LLM, and with any reply stage a `PlayoutStage` at the end, sharing one
+    /// `Conversation` with the LLM:
+    /// ```
+    ///   … ─► vad ─► stt ─► [turn] ─► llm ─► tts ─► [playout] ─► output
+    /// ```
+    /// `pacedPlayout`: play agent audio out at its real pace (rooms, `--realtime`), or release
+    /// it as fast as it comes (files run as fast as possible).
+    public func buildSession(_ config: AgentConfig, input: AudioFormat, outputCaps: AudioCaps, pacedPlayout: Bool,
+                             conversation: Conversation? = nil) throws -> Session {
         let instructions = config.agent.instructions
+        let conversation = conversation ?? Conversation(instructions: instructions)
         // Bring input to the configured internal format first, so every stage sees one format.
         var builder = PipelineBuilder(input: input)
         builder.converterQuality = config.audio.resamplerQuality
         builder = builder.convert(to: config.audio.format)
         if let stages = config.pipeline.stages {
-            builder = try appendExplicit(stages, to: builder, instructions: instructions)
+            builder = try appendExplicit(stages, to: builder, instructions: instructions, conversation: conversation)
         } else {
-            for (kind, node) in config.pipeline.orderedSlots {
-                builder = builder.then(
-                    try registry.makeStage(kind, from: node, environment: environment, agentInstructions: instructions))
+            let slots = config.pipeline
+            // Turns need words: the turn manager goes in when an STT feeds an LLM. (A realtime
+            // model takes turns itself.)
+            let managed = slots.llm != nil && slots.stt != nil
+            for (kind, node) in slots.orderedSlots {
+                if managed && kind == .llm {
+                    builder = builder.then(TurnManager(
+                        settings: config.turn, conversation: conversation, detector: TrailingWordTurnDetector(),
+                        expectsTranscripts: true))
+                }
+                builder = builder.then(try registry.makeStage(
+                    kind, from: node, environment: environment, agentInstructions: instructions,
+                    conversation: conversation, turnManaged: managed))
+            }
+            if slots.llm != nil || slots.tts != nil || slots.realtime != nil {
+                builder = builder.then(PlayoutStage(conversation: conversation, paced: pacedPlayout))
             }
         }
-        return try builder.build(outputCaps: outputCaps)
+        return Session(graph: try builder.build(outputCaps: outputCaps), conversation: conversation)
     }
 
-    private func appendExplicit(_ list: ConfigNode, to builder: PipelineBuilder, instructions: String) throws -> PipelineBuilder {
+    private func appendExplicit(_ list: ConfigNode, to builder: PipelineBuilder, instructions: String,
+                                conversation: Conversation) throws -> PipelineBuilder {
         var b = builder
         for item in try list.sequence() {
             if let parallel = item["parallel"] {
                 try item.rejectUnknownKeys(allowed: ["parallel"])
                 var branches: [[any Stage]] = []
                 for branch in try parallel.sequence() {
-                    branches.append(try branch.sequence().map { try makeAnyKind($0, instructions: instructions) })
+                    branches.append(try branch.sequence().map { try makeAnyKind($0, instructions: instructions, conversation: conversation) })
                 }
                 b = b.parallel(branches)
             } else {
-                b = b.then(try makeAnyKind(item, instructions: instructions))
+                b = b.then(try makeAnyKind(item, instructions: instructions, conversation: conversation))
             }
         }
         return b
     }
 
     /// In an explicit list any kind is allowed: the provider's own first kind is used.
-    private func makeAnyKind(_ node: ConfigNode, instructions: String) throws -> any Stage {
+    private func makeAnyKind(_ node: ConfigNode, instructions: String, conversation: Conversation) throws -> any Stage {
         let descriptorNode = (try? node.mapping()) != nil ? try node.require("provider") : node
         let text = try descriptorNode.string()
         let provider = (try? StageDescriptor(parsing: text))?.provider ?? text
         let kind = registry.registration(for: provider).flatMap { reg in
             StageKind.allCases.first { reg.kinds.contains($0) }
         } ?? .processor
-        return try registry.makeStage(kind, from: node, environment: environment, agentInstructions: instructions)
+        return try registry.makeStage(kind, from: node, environment: environment, agentInstructions: instructions,
+                                      conversation: conversation)
     }
 }

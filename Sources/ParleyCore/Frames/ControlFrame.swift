@@ -9,6 +9,9 @@ public struct Interruption: Sendable, Hashable {
         case explicit
         /// A provider failed mid-reply and the reply is abandoned.
         case providerFailure
+        /// A reply generated ahead of the end of the user's turn (preemptive generation) is
+        /// discarded because the final transcript differed from the one it answered.
+        case superseded
     }
 
     /// Unique per interruption; a stage on a fan-in point sees each id once.
@@ -58,6 +61,16 @@ public struct StageMetric: Sendable, Hashable {
     }
 }
 
+/// What the turn manager tells the playout (the last stage) to do with agent audio.
+public enum PlayoutCommand: String, Sendable, Hashable {
+    /// Stop playing at the next frame boundary and hold what is queued: the user may be
+    /// barging in (it is a real interruption once words follow), or a preemptive reply must
+    /// wait for the end of the user's turn.
+    case pause
+    /// Play on from where it paused (a false interruption, or the preemptive reply's turn ended).
+    case resume
+}
+
 /// Signals about the stream and the conversation, carried on the control lane.
 ///
 /// Two kinds of control frame, as in GStreamer's serialized vs. out-of-band events:
@@ -88,11 +101,13 @@ public enum ControlFrame: Sendable, Hashable {
     case flush
     case error(StageFailure)
     case metric(StageMetric)
+    /// For the playout (on the priority lane, so it takes effect within one frame).
+    case playout(PlayoutCommand)
 
     /// Whether this frame jumps ahead of queued data (see the type's documentation).
     public var overtakesData: Bool {
         switch self {
-        case .interruption, .userStartedSpeaking, .error: return true
+        case .interruption, .userStartedSpeaking, .error, .playout: return true
         case .startOfStream, .endOfStream, .userStoppedSpeaking, .agentStartedSpeaking, .agentStoppedSpeaking,
              .flush, .metric: return false
         }
@@ -110,6 +125,7 @@ public enum ControlFrame: Sendable, Hashable {
         case .flush: return "flush"
         case .error: return "error"
         case .metric: return "metric"
+        case .playout(let c): return "playout-\(c.rawValue)"
         }
     }
 }

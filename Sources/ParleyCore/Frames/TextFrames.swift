@@ -101,10 +101,14 @@ public struct TextFrame: Sendable, Hashable {
     public var role: MediaRole
     /// Whether the agent may be interrupted while speaking this text.
     public var allowInterruptions: Bool
+    /// The agent reply this text belongs to (`Conversation` message id), carried through TTS
+    /// to the playout so an interrupted reply is cut in the chat context to what was heard.
+    public var replyID: String?
 
-    public init(text: String, role: MediaRole, allowInterruptions: Bool = true) {
+    public init(text: String, role: MediaRole, allowInterruptions: Bool = true, replyID: String? = nil) {
         self.text = text
         self.role = role
         self.allowInterruptions = allowInterruptions
+        self.replyID = replyID
     }
 }

@@ -12,6 +12,15 @@ public struct StageRequest: Sendable {
     /// The agent's instructions (`agent.instructions`, or the session's `prompt` override):
     /// what an LLM stage uses as its system message unless its own options say otherwise.
     public var agentInstructions: String?
+    /// The session's shared chat context, when the stage runs inside a voice session (the
+    /// assembler passes it). An LLM stage prompts with it and records its replies there, so
+    /// the turn manager and the playout can cut an interrupted reply to what was heard.
+    /// nil when a stage is built on its own (tests, explicit chains): it keeps its own then.
+    public var conversation: Conversation?
+    /// A turn manager upstream decides when the user's turn is over and sends it as one user
+    /// `TextFrame`. An LLM stage then answers those only, not each final transcript (which
+    /// still passes by, for transcription outputs). False when built without one.
+    public var turnManaged = false
 
     public init(descriptor: StageDescriptor, kind: StageKind, options: StageOptions = StageOptions(),
                 environment: [String: String] = [:], origin: String = "") {

@@ -40,7 +40,8 @@ public final class StageRegistry: Sendable {
     /// (`deepgram/nova-3:en`) or a mapping with `provider:` plus options
     /// (`{ provider: webrtc, min_silence_ms: 300 }`).
     public func makeStage(
-        _ kind: StageKind, from node: ConfigNode, environment: [String: String], agentInstructions: String? = nil
+        _ kind: StageKind, from node: ConfigNode, environment: [String: String], agentInstructions: String? = nil,
+        conversation: Conversation? = nil, turnManaged: Bool = false
     ) throws -> any Stage {
         let descriptorNode: ConfigNode
         var optionEntries: [ConfigNode.Entry] = []
@@ -82,6 +83,8 @@ public final class StageRegistry: Sendable {
         var request = StageRequest(descriptor: descriptor, kind: kind, options: options, environment: environment,
                                    origin: node.location.description)
         request.agentInstructions = agentInstructions
+        request.conversation = conversation
+        request.turnManaged = turnManaged
         do {
             return try reg.make(request)
         } catch let e as ConfigError {
