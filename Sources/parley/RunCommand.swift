@@ -58,8 +58,9 @@ struct RunCommand: ParsableCommand {
                                       frameDurationMs: agentConfig.audio.frameMs)
         let outputCaps = AudioCaps(sampleRates: [agentConfig.audio.sampleRate], channels: [1])
         // Paced playout only in real time: as fast as possible, a reply is "heard" as it is made.
-        let graph = try PipelineAssembler(registry: registry, environment: env)
-            .buildSession(agentConfig, input: inputFormat, outputCaps: outputCaps, pacedPlayout: realtime).graph
+        let session = try PipelineAssembler(registry: registry, environment: env)
+            .buildSession(agentConfig, input: inputFormat, outputCaps: outputCaps, pacedPlayout: realtime)
+        let graph = session.graph
         if verbose { print(graph.summary) }
 
         let recorder: ReplyRecorder
@@ -81,6 +82,9 @@ struct RunCommand: ParsableCommand {
                 eventLog?.write(event)
             })
         try pipeline.start()
+        if let greeting = AgentSpeech.greeting(agentConfig.agent, conversation: session.conversation) {
+            pipeline.push(greeting)
+        }
         let outcome = pipeline.waitBlocking()
         eventLog?.close()
         do { try recorder.finish(padTo: Nanos(wav.duration * 1e9)) } catch { throw CLIFailure(message: "\(error)") }

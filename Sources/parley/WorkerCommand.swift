@@ -109,15 +109,16 @@ struct WorkerCommand: AsyncParsableCommand {
         if !metadata.isEmpty {
             jobConfig = try SessionOverrides(json: Data(metadata.utf8), logger: logger).applied(to: config, registry: registry)
         }
-        let graph = try PipelineAssembler(registry: registry, environment: environment)
+        let built = try PipelineAssembler(registry: registry, environment: environment)
             .buildSession(jobConfig, input: LocalAudioTrackFormat.input, outputCaps: LocalAudioTrackFormat.outputCaps,
-                          pacedPlayout: true).graph
+                          pacedPlayout: true)
         var jobLogger = logger
         jobLogger[metadataKey: "job"] = "\(context.job.id)"
         jobLogger[metadataKey: "room"] = "\(context.job.roomName)"
-        let session = try await RoomSession(room: context.room, graph: graph, userIdentity: context.job.targetIdentity,
-                                            logger: jobLogger)
-        let outcome = try await session.run()
+        let session = try await RoomSession(room: context.room, graph: built.graph,
+                                            userIdentity: context.job.targetIdentity, logger: jobLogger)
+        let greeting = AgentSpeech.greeting(jobConfig.agent, conversation: built.conversation)
+        let outcome = try await session.run(greeting: greeting)
         if case .failed(let failure) = outcome { throw CLIFailure(message: "pipeline failed: \(failure)") }
     }
 

@@ -219,6 +219,18 @@ struct TurnTakingTests {
         #expect(h.userMessages == ["Tell me something."])
     }
 
+    @Test("an interruptible greeting is cut like any reply")
+    func interruptibleGreeting() throws {
+        let h = try TurnHarness { $0.resumeFalseInterruption = false }
+        h.pipeline.push(AgentSpeech.say("Welcome to the bank of Parley, how can I help?", conversation: h.conversation))
+        h.audio(200)
+        h.startSpeaking()
+        h.audio(400)
+        #expect(h.interruptions.count == 1)
+        let heard = try #require(h.assistantMessages.first)
+        #expect("Welcome to the bank of Parley, how can I help?".hasPrefix(heard) && heard.count < 30)
+    }
+
     @Test("speech shorter than interruption_min_ms does not interrupt")
     func shortSpeechDoesNotInterrupt() throws {
         let h = try TurnHarness { $0.resumeFalseInterruption = false }
@@ -284,15 +296,19 @@ struct TurnTakingTests {
         #expect("One two three four five six.".hasPrefix(heard) && !heard.isEmpty)
     }
 
-    @Test("greetings with allow_interruptions false are not interrupted")
+    @Test("a greeting with allow_interruptions false is recorded, spoken and not interrupted")
     func uninterruptible() throws {
         let h = try TurnHarness { $0.resumeFalseInterruption = false }
-        h.pipeline.push(.text(TextFrame(text: "Welcome to the bank of Parley.", role: .agent, allowInterruptions: false,
-                                        replyID: "greeting")))
+        var profile = AgentProfile()
+        profile.greeting = "Welcome to the bank of Parley."
+        profile.greetingAllowInterruptions = false
+        h.pipeline.push(try #require(AgentSpeech.greeting(profile, conversation: h.conversation)))
         h.audio(100)
         h.startSpeaking()
         h.audio(500)
         #expect(h.interruptions.isEmpty)
+        #expect(h.assistantMessages == ["Welcome to the bank of Parley."])
+        #expect(h.agentTexts.map(\.text.text) == ["Welcome to the bank of Parley."])
     }
 
     // MARK: Preemptive generation

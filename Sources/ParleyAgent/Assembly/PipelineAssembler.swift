@@ -46,7 +46,8 @@ public struct PipelineAssembler {
         let instructions = config.agent.instructions
         let conversation = conversation ?? Conversation(instructions: instructions)
         // Bring input to the configured internal format first, so every stage sees one format.
-        var builder = PipelineBuilder(input: input)
+        // Text may be pushed at the input too: typed user turns, the greeting, `say()`.
+        var builder = PipelineBuilder(input: input, inputKinds: [.audio, .control, .text])
         builder.converterQuality = config.audio.resamplerQuality
         builder = builder.convert(to: config.audio.format)
         if let stages = config.pipeline.stages {

@@ -80,17 +80,20 @@ public struct AgentProfile: Sendable, Hashable {
     public var name: String = "parley-agent"
     public var instructions: String = "You are a helpful voice assistant. Answer briefly."
     public var greeting: String?
+    /// Whether the user may interrupt the greeting (livekit's `say(…, allow_interruptions=)`).
+    public var greetingAllowInterruptions = true
 
     public init() {}
 
     init(node: ConfigNode) throws {
-        try node.rejectUnknownKeys(allowed: ["name", "instructions", "greeting"])
+        try node.rejectUnknownKeys(allowed: ["name", "instructions", "greeting", "greeting_allow_interruptions"])
         name = try node.string("name", default: name) ?? name
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw (node["name"] ?? node).error("is not a valid agent name", allowed: "letters, digits, '-' and '_'")
         }
         instructions = try node.string("instructions", default: instructions) ?? instructions
         greeting = try node.string("greeting", default: nil)
+        greetingAllowInterruptions = try node.bool("greeting_allow_interruptions", default: greetingAllowInterruptions)
     }
 }
 

@@ -85,8 +85,12 @@ public final class RoomSession: Sendable {
         pipeline.setLiveInput()
     }
 
-    /// Runs until the user leaves, the room closes or the pipeline ends; returns the pipeline outcome.
-    public func run() async throws -> PipelineOutcome {
+    /// Pushes text for the agent to speak (`AgentSpeech.say`, the greeting) into the pipeline.
+    public func say(_ frame: Frame) { pipeline.push(frame) }
+
+    /// Runs until the user leaves, the room closes or the pipeline ends; returns the pipeline
+    /// outcome. `greeting` (from `AgentSpeech.greeting`) is spoken once the pipeline runs.
+    public func run(greeting: Frame? = nil) async throws -> PipelineOutcome {
         let pipeline = self.pipeline
         let listening = listeningTo
         let clock = SystemClock()
@@ -99,6 +103,7 @@ public final class RoomSession: Sendable {
             pipeline.push(.audio(frame))
         }
         try pipeline.start()
+        if let greeting { pipeline.push(greeting) }
         let writer = Task { [room, outboxStream, logger] in
             for await item in outboxStream {
                 switch item {
