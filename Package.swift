@@ -85,7 +85,7 @@ let package = Package(
         .target(name: "ParleyOpenAIPlugins",
                 dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
                 path: "Plugins/OpenAI", swiftSettings: strict),
-        .testTarget(name: "ParleyOpenAIPluginTests", dependencies: ["ParleyOpenAIPlugins", "ParleyCore", "ParleyTestSupport"],
+        .testTarget(name: "ParleyOpenAIPluginTests", dependencies: ["ParleyOpenAIPlugins", "ParleyCore", "ParleyAgent", "ParleyTestSupport"],
                     swiftSettings: strict),
         .executableTarget(
             name: "parley",

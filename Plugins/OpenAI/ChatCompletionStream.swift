@@ -44,6 +44,14 @@ final class ChatCompletionStream: StreamingHTTPReceiver {
         var firstByteTimeoutMS: Int
         /// Also post each complete sentence as agent `TextFrame` (for TTS stages).
         var emitsSentences: Bool
+        /// False for the later requests of a tool chain: downstream saw `responseStarted` once.
+        var postsStart = true
+    }
+
+    /// How a response ended, for its `ChatReply`, which may go on with tool results.
+    enum Ending: Sendable {
+        case completed(text: String, toolCalls: [ToolCall])
+        case failed
     }
 
     private struct State {
@@ -76,13 +84,21 @@ final class ChatCompletionStream: StreamingHTTPReceiver {
     private let requestedAt: Nanos
     private let logger: Logger
     private let state = Mutex(State())
+    /// Told how the response ended, and whether this stream was holding `endOfStream` (called
+    /// under this stream's lock: it must not call back into the stream). Returning true means
+    /// the reply goes on (tool calls are being run): this stream then posts no `responseEnded`
+    /// and hands its held end of stream over to the caller.
+    private let onFinished: (@Sendable (Ending, _ heldEndOfStream: Bool) -> Bool)?
 
-    init(settings: Settings, mailbox: StageMailbox, clock: any PipelineClock, logger: Logger) {
+    init(settings: Settings, mailbox: StageMailbox, clock: any PipelineClock, logger: Logger,
+         onFinished: (@Sendable (Ending, _ heldEndOfStream: Bool) -> Bool)? = nil) {
         self.settings = settings
         self.mailbox = mailbox
         self.clock = clock
         requestedAt = clock.now()
         self.logger = logger
+        self.onFinished = onFinished
+        if !settings.postsStart { state.withLock { $0.started = true } }
     }
 
     // MARK: Loop side
@@ -228,11 +244,16 @@ final class ChatCompletionStream: StreamingHTTPReceiver {
     private func finish(_ reason: String, _ s: inout State) {
         start(&s)
         if settings.emitsSentences, let rest = s.sentences.finish() { post(.text(TextFrame(text: rest, role: .agent, replyID: settings.responseID))) }
-        for call in s.tools.finish() { post(.llm(.toolCall(responseID: settings.responseID, call))) }
-        post(.llm(.responseEnded(responseID: settings.responseID, finishReason: reason)))
+        let calls = s.tools.finish()
+        for call in calls { post(.llm(.toolCall(responseID: settings.responseID, call))) }
         s.outcome = .completed
         // Stop reading: anything after [DONE] is not ours (and a keep-alive connection stays usable).
         s.task = nil
+        if let onFinished, onFinished(.completed(text: s.text, toolCalls: calls), s.holdsEndOfStream) {
+            s.holdsEndOfStream = false
+            return
+        }
+        post(.llm(.responseEnded(responseID: settings.responseID, finishReason: reason)))
         releaseEndOfStream(&s)
         logger.debug("llm response complete", metadata: ["response": "\(settings.responseID)", "finish": "\(reason)",
                                                           "chars": "\(s.text.count)"])
@@ -247,6 +268,7 @@ final class ChatCompletionStream: StreamingHTTPReceiver {
         s.outcome = .failed
         s.cancelsTask = true
         releaseEndOfStream(&s)
+        _ = onFinished?(.failed, false)
     }
 
     private func releaseEndOfStream(_ s: inout State) {

@@ -39,7 +39,8 @@ extension OpenAIChatStage {
         StageRegistration(provider: provider, kinds: [.llm], summary: summary, requiresModel: true, options: options) {
             request in
             OpenAIChatStage(configuration: try configuration(from: request), provider: provider,
-                            conversation: request.conversation, turnManaged: request.turnManaged)
+                            conversation: request.conversation, turnManaged: request.turnManaged,
+                            toolbox: request.toolbox)
         }
     }
 

@@ -84,12 +84,15 @@ public final class OpenAIChatStage: Stage {
     private let inSession: Bool
     private let turnManaged: Bool
     private var client: StreamingHTTPSession?
-    private var current: ChatCompletionStream?
+    private var current: ChatReply?
+    /// Tools the model may call and this stage runs (config `agent.tools`, the application's).
+    public let toolbox: Toolbox
     private var logger = Logger(label: "parley.llm.openai")
 
     public init(configuration: Configuration, provider: String = "openai", conversation: Conversation? = nil,
-                turnManaged: Bool = false) {
+                turnManaged: Bool = false, toolbox: Toolbox = Toolbox()) {
         self.configuration = configuration
+        self.toolbox = toolbox
         name = "llm:\(provider)"
         if let conversation {
             conversation.instructions = configuration.instructions
@@ -155,36 +158,38 @@ public final class OpenAIChatStage: Stage {
         // A newer user turn replaces a reply still running.
         settleReply(reason: "superseded", cut: false)
         conversation.appendUser(text)
-        let stream = ChatCompletionStream(
+        let (configuration, conversation, toolbox) = (self.configuration, self.conversation, self.toolbox)
+        let reply = ChatReply(context: .init(
             settings: .init(stageName: name, responseID: conversation.nextReplyID(prefix: name), epoch: context.epoch,
                             firstByteTimeoutMS: configuration.firstByteTimeoutMS,
                             emitsSentences: configuration.emitsSentences),
-            mailbox: context.mailbox, clock: context.clock, logger: logger)
-        let request: URLRequest
+            mailbox: context.mailbox, clock: context.clock, logger: logger, client: client,
+            conversation: conversation, toolbox: toolbox,
+            makeRequest: { try Self.makeRequest(configuration, conversation: conversation, toolbox: toolbox) }))
+        // The key never goes into logs: only the endpoint, model and size of the conversation.
+        logger.debug("llm request", metadata: ["response": "\(reply.responseID)",
+                                               "url": "\(configuration.baseURL.absoluteString)",
+                                               "model": "\(configuration.model)",
+                                               "messages": "\(conversation.promptMessages.count)",
+                                               "tools": "\(toolbox.tools.count)"])
         do {
-            request = try makeRequest()
+            try reply.start()
         } catch {
             // Only encoding can fail here; report it like any provider failure so the turn closes.
             context.fail("could not encode the request: \(error)", fatal: false)
             return
         }
-        current = stream
-        // The key never goes into logs: only the endpoint, model and size of the conversation.
-        logger.debug("llm request", metadata: ["response": "\(stream.settings.responseID)",
-                                               "url": "\(request.url?.absoluteString ?? "")",
-                                               "model": "\(configuration.model)",
-                                               "messages": "\(conversation.promptMessages.count)"])
-        client.start(request, feeding: stream)
+        current = reply
     }
 
     /// Ends the current reply (if still running) and records it in the history: whole when it
     /// completed, through `interruptedReplyText` when it was cut (`cut`: an interruption or
     /// the pipeline ending means the listener may not have heard all of even a completed reply).
     private func settleReply(reason: String, cut: Bool, superseded: Bool = false) {
-        guard let stream = current else { return }
+        guard let reply = current else { return }
         current = nil
-        let (text, outcome) = stream.cancel(reason: reason)
-        let id = stream.settings.responseID
+        let (text, outcome) = reply.cancel(reason: reason)
+        let id = reply.responseID
         if superseded {
             conversation.discardLastUserTurn()
         } else if outcome == .completed && !cut {
@@ -198,7 +203,8 @@ public final class OpenAIChatStage: Stage {
         }
     }
 
-    private func makeRequest() throws -> URLRequest {
+    private static func makeRequest(_ configuration: Configuration, conversation: Conversation,
+                                    toolbox: Toolbox) throws -> URLRequest {
         var components = URLComponents(url: configuration.baseURL, resolvingAgainstBaseURL: false)!
         components.path = (components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path)
             + "/chat/completions"
@@ -212,10 +218,14 @@ public final class OpenAIChatStage: Stage {
         // The first-byte deadline is ours (ChatCompletionStream); this is URLSession's idle
         // timeout, for a stream that stalls after it started.
         request.timeoutInterval = max(30, Double(configuration.firstByteTimeoutMS) * 3 / 1000)
+        // Tools the stage runs (the toolbox) and tools only declared (`tools_json`) alike.
+        var tools: [JSONValue] = []
+        if case .array(let declared)? = configuration.tools { tools += declared }
+        tools += try ChatCompletionRequest.tools(toolbox.definitions)
         request.httpBody = try JSONEncoder().encode(ChatCompletionRequest(
             model: configuration.model, messages: conversation.promptMessages.map(ChatCompletionRequest.Message.init),
             temperature: configuration.temperature,
-            maxTokens: configuration.maxTokens, tools: configuration.tools))
+            maxTokens: configuration.maxTokens, tools: tools.isEmpty ? nil : .array(tools)))
         return request
     }
 }

@@ -16,7 +16,8 @@ final class ChatStageHarness {
     private var segment = 0
 
     /// `options`: extra YAML flow-mapping entries (`"timeout_ms: 300"`).
-    init(scenario: String, query: String = "", options: [String] = [], environment: [String: String] = [:]) throws {
+    init(scenario: String, query: String = "", options: [String] = [], environment: [String: String] = [:],
+         toolbox: Toolbox = Toolbox()) throws {
         server = try OpenAITestServer.get()
         let registry = StageRegistry()
         for r in OpenAIChatStage.registrations { registry.register(r) }
@@ -24,7 +25,8 @@ final class ChatStageHarness {
             + options
         let yaml = "llm: { \(entries.joined(separator: ", ")) }"
         let node = try #require(try ConfigLoader.parse(yaml: yaml, file: "t.yaml", environment: environment)["llm"])
-        stage = try #require(try registry.makeStage(.llm, from: node, environment: environment) as? OpenAIChatStage)
+        stage = try #require(try registry.makeStage(.llm, from: node, environment: environment, toolbox: toolbox)
+            as? OpenAIChatStage)
         let graph = try PipelineBuilder(input: .standard, inputKinds: [.audio, .control, .transcript, .text])
             .then(stage).build(outputCaps: .any)
         pipeline = try EmbeddedPipeline(graph: graph, clock: SystemClock())

@@ -20,7 +20,9 @@ never share state:
 Scenarios:
   ok                reply "Echo: <last user message>" in 3-character deltas, finish_reason "stop"
   tool              "Checking." then two tool calls (get_weather, get_time), arguments in pieces,
-                    finish_reason "tool_calls"
+                    finish_reason "tool_calls" (every time: a client's tool step limit must stop it)
+  tool_round_trip   as tool; but when the last message is a tool result, the reply is
+                    "Results: <tool contents joined by ' | '>"
   slow_first_byte   waits ?delay_ms= (default 3000) before sending anything, then behaves as ok
   error_500         HTTP 500 with an OpenAI JSON error
   error_401         HTTP 401 with an OpenAI JSON error (invalid_api_key)
@@ -33,6 +35,8 @@ Scenarios:
 Admin endpoints (exist only in this test server):
   GET /_test/requests?session=S     {"requests": [{"scenario", "authorization", "body"}...]}
   GET /_test/disconnects?session=S  {"disconnects": N}  streams the client closed before the end
+  POST /_test/tool/NAME             a webhook tool: {"tool", "arguments", "authorization"} echoed;
+                                    NAME "broken" answers HTTP 500
 """
 
 import argparse
@@ -125,7 +129,15 @@ async def completions(request: web.Request):
     reply = "Echo: " + last_user_text(body)
     try:
         await send(resp, chunk(completion_id, model, {"role": "assistant", "content": ""}))
-        if scenario == "tool":
+        if scenario == "tool_round_trip" and body.get("messages") and body["messages"][-1].get("role") == "tool":
+            # After the tool results: answer from them, so a test sees they reached the model.
+            results = [m.get("content", "") for m in body["messages"] if m.get("role") == "tool"]
+            for p in pieces("Results: " + " | ".join(results)):
+                await send(resp, chunk(completion_id, model, {"content": p}))
+            await send(resp, chunk(completion_id, model, {}, "stop"))
+            await send(resp, "[DONE]")
+            return resp
+        if scenario in ("tool", "tool_round_trip"):
             await send(resp, chunk(completion_id, model, {"content": "Checking."}))
             calls = [("call_w1", "get_weather", '{"city": "Paris", "unit": "celsius"}'),
                      ("call_t2", "get_time", '{"zone": "Europe/Paris"}')]
@@ -179,11 +191,22 @@ async def admin_disconnects(request: web.Request):
     return web.json_response({"disconnects": store.disconnects.get(request.query.get("session", "default"), 0)})
 
 
+async def tool_webhook(request: web.Request):
+    """A webhook tool: echoes the tool name, the arguments and the Authorization header back."""
+    name = request.match_info["name"]
+    body = await request.text()
+    if name == "broken":
+        return web.json_response({"error": "tool backend down"}, status=500)
+    return web.json_response({"tool": name, "arguments": json.loads(body or "{}"),
+                              "authorization": request.headers.get("Authorization")})
+
+
 async def serve(args):
     app = web.Application()
     app["store"] = Store()
     app.router.add_get("/_test/requests", admin_requests)
     app.router.add_get("/_test/disconnects", admin_disconnects)
+    app.router.add_post("/_test/tool/{name}", tool_webhook)
     app.router.add_post("/{prefix:.*}/chat/completions", completions)
     app.router.add_post("/chat/completions", completions)
     runner = web.AppRunner(app, access_log=None)

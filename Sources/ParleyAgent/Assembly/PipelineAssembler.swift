@@ -41,9 +41,11 @@ public struct PipelineAssembler {
     /// ```
     /// `pacedPlayout`: play agent audio out at its real pace (rooms, `--realtime`), or release
     /// it as fast as it comes (files run as fast as possible).
+    /// `tools`: the application's own tools, added to the configured webhook tools.
     public func buildSession(_ config: AgentConfig, input: AudioFormat, outputCaps: AudioCaps, pacedPlayout: Bool,
-                             conversation: Conversation? = nil) throws -> Session {
+                             conversation: Conversation? = nil, tools: [any AgentTool] = []) throws -> Session {
         let instructions = config.agent.instructions
+        let toolbox = config.agent.toolbox(adding: tools)
         let conversation = conversation ?? Conversation(instructions: instructions)
         // Bring input to the configured internal format first, so every stage sees one format.
         // Text may be pushed at the input too: typed user turns, the greeting, `say()`.
@@ -65,7 +67,7 @@ public struct PipelineAssembler {
                 }
                 builder = builder.then(try registry.makeStage(
                     kind, from: node, environment: environment, agentInstructions: instructions,
-                    conversation: conversation, turnManaged: managed))
+                    conversation: conversation, turnManaged: managed, toolbox: toolbox))
             }
             if slots.llm != nil || slots.tts != nil || slots.realtime != nil {
                 builder = builder.then(PlayoutStage(conversation: conversation, paced: pacedPlayout))

@@ -82,11 +82,23 @@ public struct AgentProfile: Sendable, Hashable {
     public var greeting: String?
     /// Whether the user may interrupt the greeting (livekit's `say(…, allow_interruptions=)`).
     public var greetingAllowInterruptions = true
+    /// HTTP tools the LLM may call (`WebhookTool`), and how many model → tools → model rounds
+    /// one user turn may take.
+    public var tools: [WebhookTool.Spec] = []
+    public var maxToolSteps = 3
 
     public init() {}
 
+    /// The session's toolbox: the configured webhook tools plus `extra` (the application's own).
+    public func toolbox(adding extra: [any AgentTool] = []) -> Toolbox {
+        var box = Toolbox(tools: tools.map(WebhookTool.init(spec:)), maxSteps: maxToolSteps)
+        for tool in extra { box.add(tool) }
+        return box
+    }
+
     init(node: ConfigNode) throws {
-        try node.rejectUnknownKeys(allowed: ["name", "instructions", "greeting", "greeting_allow_interruptions"])
+        try node.rejectUnknownKeys(allowed: ["name", "instructions", "greeting", "greeting_allow_interruptions", "tools",
+                                             "max_tool_steps"])
         name = try node.string("name", default: name) ?? name
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw (node["name"] ?? node).error("is not a valid agent name", allowed: "letters, digits, '-' and '_'")
@@ -94,6 +106,17 @@ public struct AgentProfile: Sendable, Hashable {
         instructions = try node.string("instructions", default: instructions) ?? instructions
         greeting = try node.string("greeting", default: nil)
         greetingAllowInterruptions = try node.bool("greeting_allow_interruptions", default: greetingAllowInterruptions)
+        maxToolSteps = try node.int("max_tool_steps", default: maxToolSteps, in: 1...20)
+        if let list = node["tools"], !list.isNull {
+            var seen: Set<String> = []
+            for item in try list.sequence() {
+                let spec = try WebhookTool.spec(from: item)
+                guard seen.insert(spec.name).inserted else {
+                    throw (item["name"] ?? item).error("is declared twice", allowed: "one tool per name")
+                }
+                tools.append(spec)
+            }
+        }
     }
 }
 

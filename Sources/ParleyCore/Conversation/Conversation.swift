@@ -91,6 +91,13 @@ public final class Conversation: Sendable {
         }
     }
 
+    /// A tool round of the reply in progress: what the model said before it (may be empty)
+    /// and the calls it made. Not tied to a reply id: the playout's cut applies to the reply's
+    /// final text, and tool calls that ran stay in the context either way.
+    public func appendToolCalls(text: String, calls: [ToolCall]) {
+        state.withLock { $0.messages.append(ChatMessage(role: .assistant, content: text, toolCalls: calls)) }
+    }
+
     /// A tool's result, answering `callID`.
     public func appendToolResult(callID: String, content: String) {
         state.withLock { $0.messages.append(ChatMessage(role: .tool, content: content, toolCallID: callID)) }

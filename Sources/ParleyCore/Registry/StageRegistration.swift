@@ -21,6 +21,8 @@ public struct StageRequest: Sendable {
     /// `TextFrame`. An LLM stage then answers those only, not each final transcript (which
     /// still passes by, for transcription outputs). False when built without one.
     public var turnManaged = false
+    /// Tools the session's LLM may call (config `agent.tools` and the application's own).
+    public var toolbox = Toolbox()
 
     public init(descriptor: StageDescriptor, kind: StageKind, options: StageOptions = StageOptions(),
                 environment: [String: String] = [:], origin: String = "") {

@@ -41,7 +41,7 @@ public final class StageRegistry: Sendable {
     /// (`{ provider: webrtc, min_silence_ms: 300 }`).
     public func makeStage(
         _ kind: StageKind, from node: ConfigNode, environment: [String: String], agentInstructions: String? = nil,
-        conversation: Conversation? = nil, turnManaged: Bool = false
+        conversation: Conversation? = nil, turnManaged: Bool = false, toolbox: Toolbox = Toolbox()
     ) throws -> any Stage {
         let descriptorNode: ConfigNode
         var optionEntries: [ConfigNode.Entry] = []
@@ -85,6 +85,7 @@ public final class StageRegistry: Sendable {
         request.agentInstructions = agentInstructions
         request.conversation = conversation
         request.turnManaged = turnManaged
+        request.toolbox = toolbox
         do {
             return try reg.make(request)
         } catch let e as ConfigError {
