@@ -29,6 +29,9 @@ let package = Package(
         .library(name: "ParleyLiveKit", targets: ["ParleyLiveKit"]),
         .library(name: "ParleyWebSocket", targets: ["ParleyWebSocket"]),
         .library(name: "ParleyOpenAIPlugins", targets: ["ParleyOpenAIPlugins"]),
+        .library(name: "ParleyStreamingSTT", targets: ["ParleyStreamingSTT"]),
+        .library(name: "ParleyDeepgramPlugins", targets: ["ParleyDeepgramPlugins"]),
+        .library(name: "ParleyAssemblyAIPlugins", targets: ["ParleyAssemblyAIPlugins"]),
         .library(name: "ParleyServer", targets: ["ParleyServer"]),
         .executable(name: "parley", targets: ["parley"]),
     ],
@@ -85,13 +88,27 @@ let package = Package(
         .target(name: "ParleyOpenAIPlugins",
                 dependencies: ["ParleyCore", .product(name: "Logging", package: "swift-log")],
                 path: "Plugins/OpenAI", swiftSettings: strict),
-        .testTarget(name: "ParleyOpenAIPluginTests", dependencies: ["ParleyOpenAIPlugins", "ParleyCore", "ParleyAgent", "ParleyTestSupport"],
+        .testTarget(name: "ParleyOpenAIPluginTests", dependencies: ["ParleyOpenAIPlugins", "ParleyCore", "ParleyAgent", "ParleyTestSupport",
+                                                              "ParleyProviderConformance"],
                     swiftSettings: strict),
+        // Streaming cloud STT: the shared client core, then one target per provider.
+        .target(name: "ParleyStreamingSTT", dependencies: ["ParleyCore", "ParleyWebSocket", .product(name: "Logging", package: "swift-log")],
+                path: "Plugins/StreamingSTT", swiftSettings: strict),
+        .testTarget(name: "ParleyStreamingSTTTests", dependencies: ["ParleyStreamingSTT", "ParleyCore"], swiftSettings: strict),
+        .target(name: "ParleyDeepgramPlugins", dependencies: ["ParleyStreamingSTT", "ParleyCore", "ParleyWebSocket"],
+                path: "Plugins/Deepgram", swiftSettings: strict),
+        .testTarget(name: "ParleyDeepgramPluginTests", dependencies: ["ParleyDeepgramPlugins", "ParleyStreamingSTT", "ParleyCore",
+                    "ParleyTestSupport", "ParleyProviderConformance"], swiftSettings: strict),
+        .target(name: "ParleyAssemblyAIPlugins", dependencies: ["ParleyStreamingSTT", "ParleyCore", "ParleyWebSocket"],
+                path: "Plugins/AssemblyAI", swiftSettings: strict),
+        .testTarget(name: "ParleyAssemblyAIPluginTests", dependencies: ["ParleyAssemblyAIPlugins", "ParleyStreamingSTT", "ParleyCore",
+                    "ParleyTestSupport", "ParleyProviderConformance"], swiftSettings: strict),
         .executableTarget(
             name: "parley",
             dependencies: [
                 "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins", "ParleyWebRTCPlugins", "ParleyOpenAIPlugins",
                 "ParleySpeexPlugins", "ParleyLiveKit", "ParleyEspeakEngine", "ParleyServer",
+                "ParleyDeepgramPlugins", "ParleyAssemblyAIPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -101,7 +118,8 @@ let package = Package(
         // Test support shared by test targets (launching the Python LiveKit test server).
         .target(name: "ParleyTestSupport", path: "Tests/ParleyTestSupport", swiftSettings: strict),
         // The provider conformance kit: checks every STT/LLM/TTS plugin runs against its protocol test server.
-        .target(name: "ParleyProviderConformance", dependencies: ["ParleyCore", "ParleyTestSupport"],
+        .target(name: "ParleyProviderConformance", dependencies: ["ParleyCore", "ParleyTestSupport",
+                                                                .product(name: "Logging", package: "swift-log")],
                 path: "Tests/ParleyProviderConformance", swiftSettings: strict),
         .testTarget(
             name: "ParleyCoreTests",
@@ -111,7 +129,8 @@ let package = Package(
         .testTarget(name: "ParleyAudioTests", dependencies: ["ParleyAudio"], swiftSettings: strict),
         .testTarget(
             name: "ParleyAgentTests",
-            dependencies: ["ParleyAgent", "ParleyBuiltinPlugins", "ParleyAudio", "ParleyCore"],
+            dependencies: ["ParleyAgent", "ParleyBuiltinPlugins", "ParleyAudio", "ParleyCore", "ParleyOpenAIPlugins",
+                           "ParleyTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 
+import ParleyAssemblyAIPlugins
 import ParleyBuiltinPlugins
 import ParleyCore
+import ParleyDeepgramPlugins
 import ParleyEspeakEngine
 import ParleyOpenAIPlugins
 import ParleySpeexPlugins
@@ -19,6 +21,8 @@ func makeRegistry() -> StageRegistry {
     registry.register(SpeexNoiseSuppressor.registration)
     registry.register(EspeakTTSStage.registration)
     for r in OpenAIChatStage.registrations { registry.register(r) }
+    registry.register(DeepgramSTT.registration)
+    registry.register(AssemblyAISTT.registration)
     #if canImport(ParleySherpaEngines)
     registry.register(MoonshineSTTStage.registration)
     registry.register(SileroVADStage.registration)

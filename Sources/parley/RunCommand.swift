@@ -117,7 +117,7 @@ final class TurnCollector: Sendable {
 
     func record(_ frame: Frame) {
         switch frame {
-        case .transcript(let t) where t.isFinal && t.role == .user:
+        case .transcript(let t) where t.isFinal && t.role == .user && !t.text.isEmpty:
             lines.withLock { $0.append(String(format: "[%6.2f s] user:  ", Double(t.end) / 1e9) + t.text) }
         case .text(let t) where t.role == .agent:
             lines.withLock { $0.append("           agent: " + t.text) }

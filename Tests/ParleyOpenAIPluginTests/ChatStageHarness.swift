@@ -50,6 +50,27 @@ final class ChatStageHarness {
         }
     }
 
+    /// As `run(timeout:until:)`, but waits with `Task.sleep` between turns of the loop, leaving
+    /// the cooperative threads free: tests whose stage runs Swift tasks (tools) must use this,
+    /// or on a 2-core machine the tasks may get no thread while the loop spins.
+    @discardableResult
+    func runAsync(timeout: Duration = .seconds(10), until done: ([Frame]) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            pipeline.run()
+            if done(pipeline.outputs) { return true }
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    @discardableResult
+    func runUntilEndedAsync(count n: Int = 1, timeout: Duration = .seconds(10)) async -> Bool {
+        await runAsync(timeout: timeout) {
+            Self.llm($0).filter { if case .responseEnded = $0 { true } else { false } }.count >= n
+        }
+    }
+
     /// Runs until the `n`th `responseEnded` came out.
     @discardableResult
     func runUntilEnded(count n: Int = 1, timeout: Duration = .seconds(10)) -> Bool {

@@ -32,7 +32,7 @@ struct ToolCallingTests {
         let toolbox = Toolbox(tools: [Self.weather, Self.webhook(server)], maxSteps: 3)
         let h = try ChatStageHarness(scenario: "tool_round_trip", toolbox: toolbox)
         h.say("weather and time in Paris?")
-        #expect(h.runUntilEnded())
+        #expect(await h.runUntilEndedAsync())
         #expect(h.failures.isEmpty)
         let text = h.replyText()
         #expect(text.hasPrefix("Checking.Results: "))
@@ -63,7 +63,7 @@ struct ToolCallingTests {
         // The conversation keeps the round for the next turn.
         #expect(h.stage.historyMessages.map(\.role) == ["system", "user", "assistant", "tool", "tool"])
         h.say("thanks")
-        #expect(h.runUntilEnded(count: 2))
+        #expect(await h.runUntilEndedAsync(count: 2))
         let history = h.stage.historyMessages
         #expect(Array(history.map(\.role).prefix(7)) == ["system", "user", "assistant", "tool", "tool", "assistant", "user"])
         #expect(history[5].content.hasPrefix("Results: "))
@@ -75,7 +75,7 @@ struct ToolCallingTests {
         let h = try ChatStageHarness(scenario: "tool", toolbox: Toolbox(tools: [Self.weather, Self.webhook(server)],
                                                                         maxSteps: 2))
         h.say("weather?")
-        #expect(h.runUntilEnded())
+        #expect(await h.runUntilEndedAsync())
         #expect(try await h.server.requests(session: h.session).count == 3)
         let failure = try #require(h.failures.first)
         #expect(failure.message.contains("max_tool_steps") && failure.message.contains("2 tool rounds"))
@@ -92,7 +92,7 @@ struct ToolCallingTests {
         let h = try ChatStageHarness(scenario: "tool_round_trip",
                                      toolbox: Toolbox(tools: [broken, Self.webhook(server, name: "broken")]))
         h.say("weather?")
-        #expect(h.runUntilEnded())
+        #expect(await h.runUntilEndedAsync())
         let text = h.replyText()
         #expect(text.contains("weather service unreachable"))
         // The model also called get_time, which this toolbox does not have.
@@ -110,7 +110,7 @@ struct ToolCallingTests {
         }
         let h = try ChatStageHarness(scenario: "tool_round_trip", toolbox: Toolbox(tools: [slow]))
         h.say("weather?")
-        #expect(h.run { _ in started.withLock { $0 } })
+        #expect(await h.runAsync { _ in started.withLock { $0 } })
         h.pipeline.interrupt()
         h.pipeline.run()
         try await Task.sleep(for: .seconds(3))

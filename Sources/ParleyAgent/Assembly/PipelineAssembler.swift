@@ -65,15 +65,40 @@ public struct PipelineAssembler {
                         settings: config.turn, conversation: conversation, detector: TrailingWordTurnDetector(),
                         expectsTranscripts: true))
                 }
-                builder = builder.then(try registry.makeStage(
-                    kind, from: node, environment: environment, agentInstructions: instructions,
-                    conversation: conversation, turnManaged: managed, toolbox: toolbox))
+                // One way to build a provider, for the slot or for each item of its fallback list.
+                let make = { (item: ConfigNode) throws -> any Stage in
+                    try registry.makeStage(
+                        kind, from: item, environment: environment, agentInstructions: instructions,
+                        conversation: conversation, turnManaged: managed, toolbox: toolbox)
+                }
+                builder = builder.then(FallbackSlotConfig.isFallback(node)
+                    ? try makeFallback(node, kind: kind, conversation: conversation, turnManaged: managed, make: make)
+                    : try make(node))
             }
             if slots.llm != nil || slots.tts != nil || slots.realtime != nil {
                 builder = builder.then(PlayoutStage(conversation: conversation, paced: pacedPlayout))
             }
         }
         return Session(graph: try builder.build(outputCaps: outputCaps), conversation: conversation)
+    }
+
+    /// A slot that lists providers in order (`FallbackSlotConfig`): each built through the
+    /// registry like a slot of its own (so a bad one is reported at its file:line), all of
+    /// them behind one `FallbackStage`.
+    private func makeFallback(_ node: ConfigNode, kind: StageKind, conversation: Conversation, turnManaged: Bool,
+                              make: (ConfigNode) throws -> any Stage) throws -> any Stage {
+        let slot = try FallbackSlotConfig(node: node, kind: kind)
+        let providers = try slot.providers.map { item in
+            // Logs and metrics name a provider by its descriptor (never by its options: keys live there).
+            let descriptor = (try? item.mapping()) != nil ? item["provider"] : item
+            return FallbackStage.Provider(try make(item), label: try? descriptor?.string())
+        }
+        do {
+            return try FallbackStage(kind: kind, providers: providers, settings: slot.settings,
+                                     conversation: kind == .llm ? conversation : nil, turnManaged: turnManaged)
+        } catch let e as FallbackStage.SetupError {
+            throw (node["fallback"] ?? node).error(e.description)
+        }
     }
 
     private func appendExplicit(_ list: ConfigNode, to builder: PipelineBuilder, instructions: String,

@@ -157,6 +157,11 @@ public struct PipelineSlots: Sendable {
         realtime = slot("realtime")
         avatar = slot("avatar")
         stages = slot("stages")
+        // An stt, llm or tts slot may list providers in order ({ fallback: [a, b], … }): checked
+        // here, so a malformed list fails at load; the assembler builds it.
+        for (key, kind) in Self.slotKeys {
+            if let n = slot(key), FallbackSlotConfig.isFallback(n) { _ = try FallbackSlotConfig(node: n, kind: kind) }
+        }
         if let stages {
             _ = try stages.sequence()
             let used = Self.slotKeys.map(\.0).filter { slot($0) != nil }

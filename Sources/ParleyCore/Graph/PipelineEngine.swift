@@ -45,6 +45,8 @@ final class PipelineEngine {
         var startOfStreamSeen = 0
         /// Media time just after the last audio frame delivered here (for endpointing figures).
         var mediaPosition: Nanos = 0
+        /// The contexts of the stages a wrapper stage runs inside this node; channel k is at k − 1.
+        var children: [StageContext] = []
 
         init(stage: any Stage, pipelineID: String) {
             self.stage = stage
@@ -59,6 +61,8 @@ final class PipelineEngine {
     struct TimerEntry {
         var deadline: Nanos
         var node: Int
+        /// 0: the node's stage; 1…: one of its child stages (`StageContext.channel`).
+        var channel: Int
         var id: Int
     }
 
@@ -233,15 +237,17 @@ final class PipelineEngine {
 
     // MARK: Timers
 
-    func schedule(node: Int, id: Int, at deadline: Nanos) {
-        cancelTimer(node: node, id: id)
-        let entry = TimerEntry(deadline: deadline, node: node, id: id)
+    func schedule(node: Int, channel: Int = 0, id: Int, at deadline: Nanos) {
+        cancelTimer(node: node, channel: channel, id: id)
+        let entry = TimerEntry(deadline: deadline, node: node, channel: channel, id: id)
         let index = timers.firstIndex { $0.deadline > deadline } ?? timers.count
         timers.insert(entry, at: index)
     }
 
-    func cancelTimer(node: Int, id: Int) {
-        if let i = timers.firstIndex(where: { $0.node == node && $0.id == id }) { timers.remove(at: i) }
+    func cancelTimer(node: Int, channel: Int = 0, id: Int) {
+        if let i = timers.firstIndex(where: { $0.node == node && $0.channel == channel && $0.id == id }) {
+            timers.remove(at: i)
+        }
     }
 
     private func fireDueTimers() -> Bool {
@@ -249,10 +255,32 @@ final class PipelineEngine {
         while let first = timers.first, first.deadline <= clock.now() {
             timers.removeFirst()
             let n = nodes[first.node]
-            n.stage.timerFired(id: first.id, n.context)
+            if first.channel == 0 {
+                n.stage.timerFired(id: first.id, n.context)
+            } else {
+                let child = n.children[first.channel - 1]
+                child.host?.child(first.channel, timerFired: first.id)
+            }
             fired = true
         }
         return fired
+    }
+
+    // MARK: Child stages
+
+    /// A context for a stage that `parent`'s stage runs inside its own node (see
+    /// ChildStageContext.swift): same clock, pools and input format; its own channel, timers,
+    /// mailbox and epoch; its output goes to `host`.
+    func makeChildContext(of parent: StageContext, name: String, outputFormat: AudioFormat,
+                          host: any ChildStageHost) -> StageContext {
+        let node = nodes[parent.node]
+        var l = parent.logger
+        l[metadataKey: "child"] = "\(name)"
+        let child = StageContext(node: parent.node, channel: node.children.count + 1, name: name, engine: self,
+                                 inputFormat: parent.inputFormat, outputFormat: outputFormat, logger: l, host: host)
+        node.children.append(child)
+        buffers.ensurePool(forAtLeast: outputFormat.samplesPerFrameAllChannels)
+        return child
     }
 
     /// When the loop must wake next, if nothing arrives in the inbox first (clock time).
@@ -289,6 +317,7 @@ final class PipelineEngine {
     }
 
     private func handlePosted(_ posted: PipelineInbox.Posted) {
+        if posted.channel != 0 { return handlePostedToChild(posted) }
         switch posted.message {
         case .frame(let f, let epoch):
             if posted.node == PipelineGraph.input {
@@ -300,6 +329,25 @@ final class PipelineEngine {
             emit(from: posted.node, f)
         case .interrupt(let cause):
             raiseInterruption(from: posted.node, cause: cause)
+        case .cancel:
+            finish(.cancelled)
+        }
+    }
+
+    /// What a child stage's provider thread posted: checked against the child's own epoch (its
+    /// wrapper hands it interruptions), then given to the wrapper as if the child emitted it.
+    private func handlePostedToChild(_ posted: PipelineInbox.Posted) {
+        let node = nodes[posted.node]
+        let child = node.children[posted.channel - 1]
+        switch posted.message {
+        case .frame(let f, let epoch):
+            if let epoch, epoch < child.childEpoch, f.isCancelledByInterruption {
+                node.staleDropped += 1
+                return
+            }
+            child.emit(f)
+        case .interrupt(let cause):
+            child.raiseInterruption(cause)
         case .cancel:
             finish(.cancelled)
         }

@@ -18,6 +18,8 @@ final class PipelineInbox: Sendable {
 
     struct Posted: Sendable {
         var node: Int
+        /// 0: the node's own stage; 1…: a child stage of a wrapper at `node` (`StageContext.channel`).
+        var channel: Int
         var message: Message
     }
 
@@ -39,8 +41,8 @@ final class PipelineInbox: Sendable {
     }
 
     /// `node` −1 means "the pipeline input" (as if the source produced it).
-    func post(node: Int, _ message: Message) {
-        state.withLock { $0.pending.append(Posted(node: node, message: message)) }
+    func post(node: Int, channel: Int = 0, _ message: Message) {
+        state.withLock { $0.pending.append(Posted(node: node, channel: channel, message: message)) }
         signal.notify()
     }
 
