@@ -35,6 +35,7 @@ let package = Package(
                 .product(name: "ParleyCore", package: "Parley"),
                 .product(name: "ParleyAudio", package: "Parley"),
                 .product(name: "ParleyRTC", package: "Parley"),
+                .product(name: "ParleyWebRTC", package: "Parley"),
             ],
             path: "Benchmarks/MediaBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -12,7 +12,7 @@ import ParleyRTC
 /// Generic NACKs (RFC 4585 §6.2.1) while the missing packet could still be played: within
 /// the jitter buffer's current delay of the gap being seen (`RTPNACKGenerator`). A
 /// retransmission that arrives in time goes into the jitter buffer like any late packet.
-final class AudioReceiver {
+@_spi(Benchmarks) public final class AudioReceiver {
     private let buffer: JitterBuffer<OpusJitterBufferDecoder>
     private let epoch: ContinuousClock.Instant
     private(set) var stats = AudioReceiverStats()
@@ -31,7 +31,7 @@ final class AudioReceiver {
     /// Gap tracking for NACKs while negotiated.
     private var nack: RTPNACKGenerator?
 
-    init(config: JitterBufferConfig) throws(OpusError) {
+    @_spi(Benchmarks) public init(config: JitterBufferConfig) throws(OpusError) {
         buffer = JitterBuffer(decoder: OpusJitterBufferDecoder(try OpusDecoder(sampleRate: 48_000, channels: 1)), config: config)
         epoch = .now
     }
@@ -44,7 +44,7 @@ final class AudioReceiver {
     /// Whether frames are due (a packet has arrived).
     var isPlaying: Bool { started }
 
-    func receive(_ view: RTPPacketView, payloadType: UInt8, now: ContinuousClock.Instant) {
+    @_spi(Benchmarks) public func receive(_ view: RTPPacketView, payloadType: UInt8, now: ContinuousClock.Instant) {
         guard view.payloadType == payloadType else {
             stats.unknownPayloadType += 1
             return
@@ -108,7 +108,7 @@ final class AudioReceiver {
         stats.captureTimesReceived += 1
     }
 
-    func pull(now: ContinuousClock.Instant) -> AudioFrame {
+    @_spi(Benchmarks) public func pull(now: ContinuousClock.Instant) -> AudioFrame {
         let frame = buffer.pull(now: nanos(now))
         stats.framesDelivered += 1
         return frame.audio

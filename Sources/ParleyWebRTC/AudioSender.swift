@@ -18,7 +18,7 @@ import ParleyRTC
 /// - With `a=rtcp-fb:<pt> nack` negotiated, the last second of sent packets is kept (as
 ///   protected on the wire: libsrtp2 will not protect a sequence number twice) to answer
 ///   the peer's Generic NACKs (RFC 4585 §6.2.1; livekit-protocol.md §7 recommends it).
-final class AudioSender {
+@_spi(Benchmarks) public final class AudioSender {
     let ssrc: UInt32
     let cname: String
     private let encoder: OpusEncoder
@@ -30,20 +30,39 @@ final class AudioSender {
     private var lastSendTime: ContinuousClock.Instant?
     private var lastSendTimestamp: UInt32 = 0
     private(set) var stats = AudioSenderStats()
-    private var packet = [UInt8](repeating: 0, count: 1500)
+    /// The packet being built and protected, reused from frame to frame (no allocation per
+    /// packet; the caller is done with the returned bytes before the next frame).
+    private var outbound = SRTPPacketBuffer()
     private var opus = [UInt8](repeating: 0, count: 1275)
     /// Compact NTP time of our recent SRs, to recognise echoes (RFC 3550 §6.4.1 LSR).
     private var sentReports: [UInt32] = []
     /// Set from the negotiated section (nil: not negotiated, or the peer does not take it).
-    var midExtension: (id: UInt8, mid: String)?
-    var audioLevelExtensionID: UInt8?
+    @_spi(Benchmarks) public var midExtension: (id: UInt8, mid: String)? {
+        didSet {
+            midElement = midExtension.flatMap { ext in
+                // RFC 9143 §15 in the one-byte form: 1–16 bytes.
+                (1...16).contains(ext.mid.utf8.count) ? RTPHeaderExtension(id: ext.id, value: Array(ext.mid.utf8)) : nil
+            }
+        }
+    }
+    @_spi(Benchmarks) public var audioLevelExtensionID: UInt8? {
+        didSet { audioLevelElement = audioLevelExtensionID.map { RTPHeaderExtension(id: $0, value: [0]) } }
+    }
     var absCaptureTimeExtensionID: UInt8?
+    /// The header extension elements of the packet being built. The list keeps its capacity
+    /// and the mid and audio-level elements keep their value arrays (the level byte is
+    /// rewritten in place), so a header costs no allocation per frame; only the capture time,
+    /// sent at most once a second, builds a new element.
+    private var extensionElements: [RTPHeaderExtension] = []
+    private var midElement: RTPHeaderExtension?
+    private var audioLevelElement: RTPHeaderExtension?
     private var lastCaptureTimeSent: ContinuousClock.Instant?
     /// Packets kept for retransmission while NACK is negotiated (nil: not negotiated).
     private(set) var retransmissions: RTPRetransmissionBuffer?
 
-    init(settings: OpusEncoderSettings, cname: String) throws(OpusError) {
+    @_spi(Benchmarks) public init(settings: OpusEncoderSettings, cname: String) throws(OpusError) {
         encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: settings)
+        extensionElements.reserveCapacity(3)
         ssrc = UInt32.random(in: 1...UInt32.max)
         sequenceNumber = UInt16.random(in: 0...UInt16.max)
         timestamp = UInt32.random(in: 0...UInt32.max)
@@ -51,8 +70,12 @@ final class AudioSender {
         stats.ssrc = ssrc
     }
 
-    /// Encodes one 20 ms frame; returns the SRTP packet to send, or nil (not connected, DTX, error).
-    func packetize(_ samples: [Int16], payloadType: UInt8?, srtp: SRTPSession?, now: ContinuousClock.Instant) -> [UInt8]? {
+    /// Encodes one 20 ms frame; returns the SRTP packet to send, or nil (not connected, DTX,
+    /// error). The bytes are the sender's reused buffer: send them before the next frame and
+    /// keep no reference (that would cost a copy-on-write allocation, see `SRTPPacketBuffer`).
+    @_spi(Benchmarks) public func packetize(
+        _ samples: [Int16], payloadType: UInt8?, srtp: SRTPSession?, now: ContinuousClock.Instant
+    ) -> [UInt8]? {
         stats.framesPushed += 1
         defer { timestamp &+= 960 }
         guard let payloadType, let srtp else {
@@ -76,46 +99,46 @@ final class AudioSender {
             talkspurtStart = true
             return nil
         }
-        var extensions: [RTPHeaderExtension] = []
-        if let midExtension, !midExtension.mid.isEmpty, midExtension.mid.utf8.count <= 16 {
-            extensions.append(RTPHeaderExtension(id: midExtension.id, value: Array(midExtension.mid.utf8)))
-        }
-        if let audioLevelExtensionID {
-            let element = RTPAudioLevel.headerExtension(id: audioLevelExtensionID, samples: samples)
-            stats.lastAudioLevel = element.value.first.map { $0 & 0x7F }
-            extensions.append(element)
+        // Emptied first, so the elements' value arrays are referenced only by the sender
+        // again and the level byte below is written in place.
+        extensionElements.removeAll(keepingCapacity: true)
+        if let midElement { extensionElements.append(midElement) }
+        if audioLevelElement != nil {
+            let level = RTPAudioLevel.level(samples)
+            audioLevelElement?.value[0] = RTPAudioLevel.elementValue(level: level)
+            stats.lastAudioLevel = level
+            if let audioLevelElement { extensionElements.append(audioLevelElement) }
         }
         if let absCaptureTimeExtensionID, talkspurtStart || lastCaptureTimeSent.map({ now - $0 >= .seconds(1) }) ?? true {
             // The frame was captured just now (pushed in real time), on our NTP clock.
-            extensions.append(RTPAbsoluteCaptureTime(captureTime: NTPTime.now()).headerExtension(id: absCaptureTimeExtensionID))
+            let captureTime = RTPAbsoluteCaptureTime(captureTime: NTPTime.now())
+            extensionElements.append(captureTime.headerExtension(id: absCaptureTimeExtensionID))
             lastCaptureTimeSent = now
             stats.captureTimesSent += 1
         }
         let header = RTPHeader(
             marker: talkspurtStart, payloadType: payloadType, sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc,
-            extensions: extensions)
-        let written: Result<Int, RTPError> = packet.withUnsafeMutableBytes { buffer in
-            do throws(RTPError) { return .success(try header.write(into: buffer)) } catch { return .failure(error) }
-        }
-        guard case .success(let headerLength) = written else {
+            extensions: extensionElements)
+        do throws(RTPError) {
+            try outbound.setRTP(header: header, payload: opus[0..<length])
+        } catch {
             stats.encodeErrors += 1
             return nil
         }
-        var bytes = Array(packet[0..<headerLength]) + opus[0..<length]
-        do {
-            try srtp.protectRTP(&bytes)
+        do throws(SRTPError) {
+            try outbound.protectRTP(with: srtp)
         } catch {
             stats.sendFailures += 1
             return nil
         }
-        retransmissions?.store(sequenceNumber: sequenceNumber, packet: bytes, now: now)
+        retransmissions?.store(sequenceNumber: sequenceNumber, packet: outbound.bytes, now: now)
         talkspurtStart = false
         sequenceNumber &+= 1
         stats.packetsSent += 1
         stats.octetsSent += length
         lastSendTime = now
         lastSendTimestamp = timestamp
-        return bytes
+        return outbound.bytes
     }
 
     /// The SR for this interval (RFC 3550 §6.4.1) with `reports` about what we receive; nil before the first packet.
@@ -135,7 +158,7 @@ final class AudioSender {
     }
 
     /// Keeps sent packets for NACKs while `enabled` (the negotiated `a=rtcp-fb:<pt> nack`).
-    func setRetransmission(enabled: Bool) {
+    @_spi(Benchmarks) public func setRetransmission(enabled: Bool) {
         if enabled {
             if retransmissions == nil { retransmissions = RTPRetransmissionBuffer() }
         } else {

@@ -23,11 +23,12 @@ extension PeerConnection {
             datagramsDropped += 1
             return
         }
-        var packet = datagram
+        // Unprotected in the connection's reused buffer, not in a copy of the datagram: no
+        // allocation per packet (see SRTPPacketBuffer). The view is gone before the next one.
         let view: RTPPacketView
         do {
-            try srtp.unprotectRTP(&packet)
-            view = try RTPPacketView(packet)
+            try rtpReceiveBuffer.unprotectRTP(datagram, with: srtp)
+            view = try RTPPacketView(rtpReceiveBuffer.bytes)
         } catch {
             datagramsDropped += 1
             return

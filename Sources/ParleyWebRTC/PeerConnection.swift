@@ -78,6 +78,8 @@ public final class PeerConnection: @unchecked Sendable {
     /// DTLS datagrams that arrived before the transport existed.
     var heldDTLS: [[UInt8]] = []
     var srtp: SRTPSession?
+    /// Where inbound SRTP packets are unprotected and parsed, reused from packet to packet.
+    var rtpReceiveBuffer = SRTPPacketBuffer()
     var sctp: SCTPAssociation?
     /// The association reached `connected` (so its end is a hangup, not a failed setup).
     var sctpWasConnected = false

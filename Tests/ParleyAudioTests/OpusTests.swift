@@ -22,6 +22,21 @@ private enum SpeechFixture {
     /// The same at 16 kHz, where Opus can only code wideband, i.e. SILK only (no hybrid).
     static let samples16k: [Int16]? = synthesize(rate: 16_000)
 
+    /// The shipped spoken question (`Examples/question.wav`, 16 kHz neural-TTS speech) at 48 kHz:
+    /// a second, more natural voice than espeak-ng's formant synthesis.
+    static let question48k: [Int16]? = {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Examples/question.wav").standardizedFileURL.path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("parley-opus-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let converted = dir.appendingPathComponent("question48k.wav").path
+        guard run("sox", ["-D", source, "-r", "48000", "-c", "1", "-b", "16", converted]),
+              let file = try? WAVReader.read(path: converted), file.format.sampleRate == 48_000, file.samples.count > 48_000
+        else { return nil }
+        return file.samples
+    }()
+
     private static func isOnPath(_ tool: String) -> Bool {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
@@ -309,6 +324,62 @@ struct OpusRoundTripTests {
         let wrong = AudioFrame(buffer: pool.acquire(), format: AudioFormat(sampleRate: 16_000, frameDurationMs: 20),
                                timestamp: 0, sequence: 0)
         expectOpusError(.badArgument) { _ = try encoder.encode(wrong) }
+    }
+}
+
+// MARK: - Complexity
+
+@Suite("Opus complexity")
+struct OpusComplexityTests {
+    /// What the encoder complexity buys on speech at the voice settings (32 kbit/s, FEC for
+    /// 10 % loss): the figures behind `OpusEncoderSettings.voiceComplexity` (the CPU side is in
+    /// Benchmarks/MediaBenchmarks). Each level codes the same two voices; printed are the
+    /// bitrate, the modes and bandwidths libopus chose, and the waveform fidelity (correlation,
+    /// SNR) against the input. The voice default must stay within 1.5 dB SNR of complexity 9.
+    /// Set PARLEY_OPUS_QUALITY_WAVS=<dir> to also write the reference and each decode (aligned)
+    /// as 48 kHz WAVs, for a perceptual score (PESQ) outside the test.
+    @Test("speech at 32 kbit/s: complexity 0, 1, 2, 5, 9 and 10 against the input",
+          .enabled(if: SpeechFixture.toolsAvailable, "needs espeak-ng and sox"))
+    func speechByComplexity() throws {
+        let voices = [("espeak", try #require(SpeechFixture.samples48k, "speech synthesis failed")),
+                      ("question", try #require(SpeechFixture.question48k, "Examples/question.wav did not convert"))]
+        let wavs = ProcessInfo.processInfo.environment["PARLEY_OPUS_QUALITY_WAVS"]
+        for (name, speech) in voices {
+            let range = 2_400..<(speech.count - 2_400)
+            var fidelity: [Int: Fidelity] = [:]
+            if let wavs { try WAVWriter.write(speech, to: "\(wavs)/\(name)-reference.wav", sampleRate: 48_000, channels: 1) }
+            for complexity in [0, 1, 2, 5, 9, 10] {
+                var settings = OpusEncoderSettings()
+                settings.complexity = complexity
+                let encoder = try OpusEncoder(settings: settings)
+                let packets = try encodeAll(encoder, speech, frameSize: 960)
+                let decoded = try decodeAll(OpusDecoder(), packets, frameSize: 960)
+                let lag = bestLag(reference: speech, decoded: decoded,
+                                  lags: (encoder.lookahead - 96)...(encoder.lookahead + 96), range: 24_000..<96_000)
+                let result = Fidelity(reference: speech, decoded: decoded, delay: lag, range: range)
+                fidelity[complexity] = result
+                let kbps = Double(packets.reduce(0) { $0 + $1.count } * 8) / (Double(packets.count) * 0.02) / 1000
+                let tocs = try packets.map { try $0.withUnsafeBytes { try OpusPacket.toc($0) } }
+                let bandwidths = Dictionary(grouping: tocs, by: { "\($0.mode) \($0.bandwidth)" }).mapValues(\.count)
+                print("[opus] \(name) 32 kbit/s complexity \(complexity): \(String(format: "%.1f", kbps)) kbit/s actual, "
+                      + "\(bandwidths.sorted { $0.key < $1.key }), lag \(lag): \(result)")
+                if let wavs {
+                    let aligned = Array(decoded.dropFirst(lag).prefix(speech.count))
+                    try WAVWriter.write(aligned, to: "\(wavs)/\(name)-complexity-\(complexity).wav", sampleRate: 48_000, channels: 1)
+                }
+                // Any level still codes speech: aligned, well correlated, within the bitrate.
+                #expect(result.correlation >= 0.9, "\(name) complexity \(complexity): \(result)")
+                // VBR: the question clip (with pauses) averages ~20 kbit/s, espeak's ~30.
+                #expect(kbps > 15 && kbps < 36, "\(name) complexity \(complexity): \(kbps) kbit/s")
+            }
+            // The voice default keeps the waveform close to complexity 9 (measured: 0.2 / 0.8 dB
+            // less SNR). What it costs perceptually is larger; the PESQ scores are on
+            // OpusEncoderSettings.voiceComplexity.
+            let best = try #require(fidelity[9])
+            let voice = try #require(fidelity[OpusEncoderSettings.voiceComplexity])
+            #expect(best.snrDB - voice.snrDB <= 1.5, "\(name): voice default \(voice) vs complexity 9 \(best)")
+            #expect(best.correlation - voice.correlation <= 0.02, "\(name): voice default \(voice) vs complexity 9 \(best)")
+        }
     }
 }
 

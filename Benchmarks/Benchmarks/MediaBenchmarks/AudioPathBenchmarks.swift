@@ -4,6 +4,7 @@ import Benchmark
 import ParleyAudio
 import ParleyCore
 import ParleyRTC
+@_spi(Benchmarks) import ParleyWebRTC
 
 #if canImport(Glibc)
 import Glibc
@@ -12,30 +13,31 @@ import Darwin
 #endif
 
 /// One audio stream's cost per 20 ms / 48 kHz mono frame through the WebRTC media path, on the
-/// real ParleyRTC and ParleyAudio types, with the settings a `PeerConnection` uses by default
-/// (`OpusEncoderSettings()`: 32 kbit/s, complexity 9, in-band FEC for 10 % loss; the
-/// `JitterBufferConfig.opus` buffer; AEAD_AES_128_GCM, the first SRTP profile we offer):
+/// real ParleyRTC, ParleyAudio and ParleyWebRTC types, with the settings a `PeerConnection`
+/// uses by default (`PeerConnectionConfiguration().opus`: 32 kbit/s, complexity
+/// `defaultComplexity`, in-band FEC for 10 % loss; the `JitterBufferConfig.opus` buffer;
+/// AEAD_AES_128_GCM, the first SRTP profile we offer):
 ///
 /// - "SRTP protect + unprotect": one ~100-byte Opus RTP packet (12-byte header + 88 bytes),
 ///   each profile, in place in a reused buffer.
-/// - "RTP packetize + depacketize": RFC 7587 Opus over RTP as `AudioSender.packetize` builds it
-///   (header written into a scratch buffer, header + payload copied into the packet array) and
-///   as the receive side takes it apart (`RTPPacketView`, the payload slice handed to the
-///   jitter buffer as `ParleyAudio.RTPPacket`).
+/// - "RTP packetize + depacketize": RFC 7587 Opus over RTP as `AudioSender` builds it (header
+///   and payload into its reused `SRTPPacketBuffer`) and as the receive side takes it apart
+///   (`RTPPacketView`, the payload slice handed to the jitter buffer as `ParleyAudio.RTPPacket`).
 /// - "Opus encode + decode (PeerConnection settings)": 960 samples through the encoder and the
 ///   decoder.
-/// - "audio path send + receive": PCM → Opus encode → RTP packetize → SRTP protect → SRTP
-///   unprotect → RTP parse → jitter buffer insert → pull (Opus decode) for one frame, at the
-///   PeerConnection's encoder complexity (9), at 5, and at 0 (libopus's cheapest); and "audio
-///   path without the encoder", the same from pre-encoded payloads: what the path costs
-///   besides libopus's encoder.
+/// - "audio path send + receive": PCM → `AudioSender.packetize` (Opus encode → RTP → SRTP
+///   protect) → SRTP unprotect into a reused `SRTPPacketBuffer` and `RTPPacketView`, as
+///   `PeerConnection.receiveRTP` does → `AudioReceiver.receive` (RFC 3550 statistics, jitter
+///   buffer insert) → `AudioReceiver.pull` (Opus decode) for one frame, at the default
+///   complexity and the others worth comparing; once more with what LiveKit negotiates (the
+///   mid and audio-level header extensions, NACK: every packet kept for retransmission); and
+///   "audio path without the encoder", the same from
+///   pre-encoded payloads (the sender's RTP + SRTP steps composed from the same calls): what
+///   the path costs besides libopus's encoder.
 ///
-/// `AudioSender` and `AudioReceiver` (ParleyWebRTC) do exactly this, but they are internal to
-/// ParleyWebRTC and `package` access does not reach a separate package, so the path is composed
-/// here from the same calls in the same order, including their per-packet array copies
-/// (`Array(header) + payload` on send; `var packet = datagram` before unprotecting in place on
-/// receive). Left out: the receiver's RFC 3550 statistics (a few integer operations) and the
-/// socket write/read, which are not per-stream CPU.
+/// `AudioSender` and `AudioReceiver` are internal to ParleyWebRTC; they are reached through its
+/// `Benchmarks` SPI. Left out: the SSRC demultiplexer and the socket write/read, which are not
+/// per-stream CPU.
 ///
 /// Results are per frame (scaling factor 1000, which the benchmark package applies to the
 /// malloc counts too); % of one core = p50 µs / 20,000 µs × 100 (budget for the whole path:
@@ -50,14 +52,7 @@ func audioPathBenchmarks() {
     }
     let frames: [[Int16]] = (0..<50).map { Array(signal[($0 * 960)..<(($0 + 1) * 960)]) }
     let payloadType: UInt8 = 111
-
-    /// Both ends of one DTLS-SRTP session: keys as the exporter would hand them over; the
-    /// client protects with the client key, the server unprotects with it.
-    func srtpPair(_ profile: SRTPProtectionProfile) throws -> (sender: SRTPSession, receiver: SRTPSession) {
-        let exported = (0..<profile.keyingMaterialLength).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-        guard let keys = SRTPKeyingMaterial(profile: profile, exported: exported) else { fatalError("keying material length") }
-        return (try SRTPSession(keyingMaterial: keys, role: .client), try SRTPSession(keyingMaterial: keys, role: .server))
-    }
+    let defaultSettings = PeerConnectionConfiguration().opus
 
     for profile in [SRTPProtectionProfile.aeadAes128Gcm, .aes128CmHmacSha1_80] {
         Benchmark("SRTP protect + unprotect, 100-byte Opus RTP packet (\(profile))") { benchmark in
@@ -83,7 +78,7 @@ func audioPathBenchmarks() {
 
     Benchmark("RTP packetize + depacketize (Opus, RFC 7587)") { benchmark in
         // Real Opus payloads, encoded up front: the measured loop is the RTP work only.
-        let encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: OpusEncoderSettings())
+        let encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: defaultSettings)
         var out = [UInt8](repeating: 0, count: 1275)
         let payloads: [[UInt8]] = try frames.map { frame in
             let length = try frame.withUnsafeBufferPointer { pcm in
@@ -91,18 +86,16 @@ func audioPathBenchmarks() {
             }
             return Array(out[0..<length])
         }
-        var scratch = [UInt8](repeating: 0, count: 1500)
+        var packet = SRTPPacketBuffer()
         var sequence: UInt16 = 0
         benchmark.startMeasurement()
         for frame in benchmark.scaledIterations {
-            let opus = payloads[frame % payloads.count]
-            // Send: AudioSender.packetize.
+            // Send: AudioSender.packetize's RTP step.
             let header = RTPHeader(marker: sequence == 0, payloadType: payloadType, sequenceNumber: sequence,
                                    timestamp: UInt32(sequence) &* 960, ssrc: 0x1234_5678)
-            let headerLength = try scratch.withUnsafeMutableBytes { try header.write(into: $0) }
-            let packet = Array(scratch[0..<headerLength]) + opus[...]
+            try packet.setRTP(header: header, payload: payloads[frame % payloads.count][...])
             // Receive: PeerConnection.receiveRTP + AudioReceiver.receive.
-            let view = try RTPPacketView(packet)
+            let view = try RTPPacketView(packet.bytes)
             let jitterPacket = ParleyAudio.RTPPacket(
                 sequenceNumber: view.sequenceNumber, timestamp: view.timestamp, ssrc: view.ssrc, marker: view.marker,
                 payloadType: view.payloadType, payload: view.payload, arrivalTime: Nanos(frame) * 20_000_000)
@@ -112,8 +105,8 @@ func audioPathBenchmarks() {
         }
     }
 
-    Benchmark("Opus encode + decode, PeerConnection settings (32 kbit/s complexity 9 FEC)") { benchmark in
-        let encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: OpusEncoderSettings())
+    Benchmark("Opus encode + decode, PeerConnection settings (\(defaultSettings))") { benchmark in
+        let encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: defaultSettings)
         let decoder = try OpusDecoder(sampleRate: 48_000, channels: 1)
         var opus = [UInt8](repeating: 0, count: 1275)
         var pcm = [Int16](repeating: 0, count: 960)
@@ -131,12 +124,14 @@ func audioPathBenchmarks() {
         }
     }
 
-    // The whole path at the PeerConnection's Opus settings, then at lower encoder complexities
-    // (the encoder is nearly all of the cost), then without the encoder at all (pre-encoded
-    // payloads: what the rest of the path costs).
-    for complexity in [9, 5, 0] {
-        let settings = OpusEncoderSettings(complexity: complexity)
-        let label = complexity == 9 ? "Opus complexity 9 (PeerConnection default)" : "Opus complexity \(complexity)"
+    // The whole path at the PeerConnection's Opus settings, then at other encoder complexities
+    // (the encoder is most of the cost), with LiveKit's header extensions, then without the
+    // encoder at all (pre-encoded payloads: what the rest of the path costs).
+    for complexity in [defaultSettings.complexity] + [9, 5, 4, 3, 2, 1, 0].filter({ $0 != defaultSettings.complexity }) {
+        var settings = defaultSettings
+        settings.complexity = complexity
+        let label = complexity == defaultSettings.complexity
+            ? "Opus complexity \(complexity) (PeerConnection default)" : "Opus complexity \(complexity)"
         Benchmark("audio path send + receive, \(label)") { benchmark in
             let path = try AudioPath(srtp: srtpPair(.aeadAes128Gcm), payloadType: payloadType, settings: settings)
             // Half a second first, so the jitter buffer is playing out in steady state.
@@ -148,9 +143,28 @@ func audioPathBenchmarks() {
         }
     }
 
+    Benchmark("audio path send + receive, default complexity, mid + audio-level extensions and NACK buffer (LiveKit)") { benchmark in
+        let path = try AudioPath(srtp: srtpPair(.aeadAes128Gcm), payloadType: payloadType, settings: defaultSettings)
+        path.sender.midExtension = (id: 4, mid: "0")
+        path.sender.audioLevelExtensionID = 1
+        path.sender.setRetransmission(enabled: true)
+        for frame in 0..<25 { try path.step(frames[frame % frames.count]) }
+        benchmark.startMeasurement()
+        for frame in benchmark.scaledIterations {
+            try path.step(frames[frame % frames.count])
+        }
+    }
+
     Benchmark("audio path send + receive without the encoder (pre-encoded Opus)") { benchmark in
-        let path = try AudioPath(srtp: srtpPair(.aeadAes128Gcm), payloadType: payloadType, settings: OpusEncoderSettings())
-        let payloads = try frames.map { Array(path.opus[0..<(try path.encode($0))]) }
+        let path = try AudioPath(srtp: srtpPair(.aeadAes128Gcm), payloadType: payloadType, settings: defaultSettings)
+        let encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: defaultSettings)
+        var out = [UInt8](repeating: 0, count: 1275)
+        let payloads: [[UInt8]] = try frames.map { frame in
+            let length = try frame.withUnsafeBufferPointer { pcm in
+                try out.withUnsafeMutableBytes { try encoder.encode(pcm, frameSize: 960, into: $0) }
+            }
+            return Array(out[0..<length])
+        }
         for frame in 0..<25 { try path.step(payload: payloads[frame % payloads.count]) }
         benchmark.startMeasurement()
         for frame in benchmark.scaledIterations {
@@ -159,81 +173,78 @@ func audioPathBenchmarks() {
     }
 }
 
-/// One stream's send and receive halves back to back, as AudioSender.packetize and
-/// PeerConnection.receiveRTP → AudioReceiver.receive → AudioReceiver.pull run them.
+/// Both ends of one DTLS-SRTP session: keys as the exporter would hand them over; the client
+/// protects with the client key, the server unprotects with it.
+func srtpPair(_ profile: SRTPProtectionProfile) throws -> (sender: SRTPSession, receiver: SRTPSession) {
+    let exported = (0..<profile.keyingMaterialLength).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+    guard let keys = SRTPKeyingMaterial(profile: profile, exported: exported) else { fatalError("keying material length") }
+    return (try SRTPSession(keyingMaterial: keys, role: .client), try SRTPSession(keyingMaterial: keys, role: .server))
+}
+
+struct AudioPathError: Error {}
+
+/// One stream's send and receive halves back to back, on a synthetic clock that advances
+/// 20 ms per frame: `AudioSender.packetize`, then what `PeerConnection.receiveRTP` does with
+/// the datagram (unprotect into its reused buffer, parse), `AudioReceiver.receive`, and the
+/// 20 ms `AudioReceiver.pull`.
 final class AudioPath {
-    let encoder: OpusEncoder
-    let sender: SRTPSession
-    let receiver: SRTPSession
-    let buffer: JitterBuffer<OpusJitterBufferDecoder>
+    let sender: AudioSender
+    let receiver: AudioReceiver
+    let srtpSend: SRTPSession
+    let srtpReceive: SRTPSession
     let payloadType: UInt8
-    let ssrc: UInt32 = 0x1234_5678
+    var receiveBuffer = SRTPPacketBuffer()
+    let start: ContinuousClock.Instant
+    var frame = 0
+    // For `step(payload:)`: the sender's RTP + SRTP steps after its encoder.
+    var sendBuffer = SRTPPacketBuffer()
     var sequenceNumber: UInt16 = 0
     var timestamp: UInt32 = 0
-    var now: Nanos = 0
-    var scratch = [UInt8](repeating: 0, count: 1500)
-    var opus = [UInt8](repeating: 0, count: 1275)
-    var talkspurtStart = true
 
     init(srtp: (sender: SRTPSession, receiver: SRTPSession), payloadType: UInt8, settings: OpusEncoderSettings) throws {
-        encoder = try OpusEncoder(sampleRate: 48_000, channels: 1, application: .voip, settings: settings)
-        sender = srtp.sender
-        receiver = srtp.receiver
-        buffer = JitterBuffer(decoder: OpusJitterBufferDecoder(try OpusDecoder(sampleRate: 48_000, channels: 1)), config: .opus)
+        sender = try AudioSender(settings: settings, cname: "benchmark")
+        receiver = try AudioReceiver(config: .opus)
+        srtpSend = srtp.sender
+        srtpReceive = srtp.receiver
         self.payloadType = payloadType
+        start = .now
     }
 
-    /// One frame of PCM through the encoder, into `opus`; returns the payload length.
-    func encode(_ samples: [Int16]) throws -> Int {
-        let encoder = self.encoder
-        return try samples.withUnsafeBufferPointer { pcm in
-            try opus.withUnsafeMutableBytes { try encoder.encode(pcm, frameSize: 960, into: $0) }
-        }
-    }
+    private var now: ContinuousClock.Instant { start + .milliseconds(20 * frame) }
 
     /// The whole path for one frame of PCM.
     func step(_ samples: [Int16]) throws {
-        let length = try encode(samples)
-        try send(length: length)
+        let now = self.now
+        if let datagram = sender.packetize(samples, payloadType: payloadType, srtp: srtpSend, now: now) {
+            try receive(datagram, now: now)
+        }
+        finishFrame(now: now)
     }
 
     /// The path after the encoder, for a pre-encoded payload.
     func step(payload: [UInt8]) throws {
-        payload.withUnsafeBytes { source in opus.withUnsafeMutableBytes { $0.copyMemory(from: source) } }
-        try send(length: payload.count)
+        let now = self.now
+        let header = RTPHeader(marker: frame == 0, payloadType: payloadType, sequenceNumber: sequenceNumber,
+                               timestamp: timestamp, ssrc: 0x1234_5678)
+        try sendBuffer.setRTP(header: header, payload: payload[...])
+        try sendBuffer.protectRTP(with: srtpSend)
+        sequenceNumber &+= 1
+        timestamp &+= 960
+        try receive(sendBuffer.bytes, now: now)
+        finishFrame(now: now)
     }
 
-    /// Send (AudioSender.packetize after the encoder): RTP header, header + payload, SRTP;
-    /// then the receive side and the 20 ms pull.
-    private func send(length: Int) throws {
-        var datagram: [UInt8]? = nil
-        if length > 2 {  // ≤ 2 bytes is DTX: nothing is sent
-            let header = RTPHeader(marker: talkspurtStart, payloadType: payloadType, sequenceNumber: sequenceNumber,
-                                   timestamp: timestamp, ssrc: ssrc)
-            let headerLength = try scratch.withUnsafeMutableBytes { try header.write(into: $0) }
-            var bytes = Array(scratch[0..<headerLength]) + opus[0..<length]
-            try sender.protectRTP(&bytes)
-            talkspurtStart = false
-            sequenceNumber &+= 1
-            datagram = bytes
-        }
-        timestamp &+= 960
+    /// PeerConnection.receiveRTP (without the SSRC demultiplexer) and AudioReceiver.receive.
+    private func receive(_ datagram: [UInt8], now: ContinuousClock.Instant) throws {
+        try receiveBuffer.unprotectRTP(datagram, with: srtpReceive)
+        let view = try RTPPacketView(receiveBuffer.bytes)
+        guard view.payloadType == payloadType else { throw AudioPathError() }
+        receiver.receive(view, payloadType: payloadType, now: now)
+    }
 
-        // Receive (PeerConnection.receiveRTP, AudioReceiver.receive): unprotect a copy of the
-        // datagram in place, parse, hand the payload to the jitter buffer.
-        if let datagram {
-            var packet = datagram
-            try receiver.unprotectRTP(&packet)
-            let view = try RTPPacketView(packet)
-            precondition(view.payloadType == payloadType)
-            buffer.insert(
-                ParleyAudio.RTPPacket(
-                    sequenceNumber: view.sequenceNumber, timestamp: view.timestamp, ssrc: view.ssrc, marker: view.marker,
-                    payloadType: view.payloadType, payload: view.payload, arrivalTime: now),
-                now: now)
-        }
-        // The 20 ms playout tick (AudioReceiver.pull): decode or conceal one frame.
-        blackHole(buffer.pull(now: now).audio)
-        now += 20_000_000
+    /// The 20 ms playout tick: decode or conceal one frame.
+    private func finishFrame(now: ContinuousClock.Instant) {
+        blackHole(receiver.pull(now: now))
+        frame += 1
     }
 }

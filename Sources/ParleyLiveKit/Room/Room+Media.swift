@@ -14,6 +14,7 @@ extension Room {
         var configuration = PeerConnectionConfiguration()
         configuration.hostAddresses = options.hostAddresses
         configuration.includeLoopback = options.includeLoopback
+        configuration.opus = options.opus
         configuration.iceServers = (join?.iceServers ?? []).flatMap(\.stunServers)
         return configuration
     }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
+import ParleyAudio
 import ParleyRTC
 
 /// How a `Room` connects. The defaults suit an agent on a server host.
@@ -29,6 +30,10 @@ public struct RoomOptions: Sendable {
     public var trackPublishTimeout: Duration = .seconds(10)
     /// Largest incoming data stream kept in memory; bigger ones are dropped with a warning.
     public var maxIncomingStreamBytes = 16 << 20
+    /// Opus encoder settings of the published audio track (`PeerConnectionConfiguration.opus`).
+    /// The default is the voice setting, whose complexity keeps one session's media path
+    /// within 0.5 % of a core (see `OpusEncoderSettings.voiceComplexity`).
+    public var opus = OpusEncoderSettings()
 
     public init() {}
 }

@@ -34,8 +34,13 @@ public enum RTPAudioLevel {
 
     /// The extension element for a frame: level and the energy-based V bit.
     public static func headerExtension(id: UInt8, samples: [Int16]) -> RTPHeaderExtension {
-        let level = level(samples)
-        return .audioLevel(id: id, voiceActivity: level <= voiceActivityThreshold, level: level)
+        RTPHeaderExtension(id: id, value: [elementValue(level: level(samples))])
+    }
+
+    /// The element's one byte for a level (RFC 6464 §3): the energy-based V bit and the
+    /// level. For a sender that rewrites one element in place instead of building one per frame.
+    public static func elementValue(level: UInt8) -> UInt8 {
+        (level <= voiceActivityThreshold ? 0x80 : 0) | min(level, 127)
     }
 
     /// Decodes an element's value: (voice activity, level), nil unless exactly one byte

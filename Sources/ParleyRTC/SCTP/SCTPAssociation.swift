@@ -13,7 +13,8 @@ import Darwin
 /// An SCTP association over DTLS (RFC 8261) carrying WebRTC data channels (RFC 8831/8832),
 /// on usrsctp in AF_CONN mode (see `SCTPStack` for why usrsctp, and for the threading).
 ///
-///     lower transport ──receive(packet)──► usrsctp ──► DCEP / user messages ──► DataChannel handlers
+///     lower transport ──receive(packet)──► length check ──► usrsctp ──► DCEP / user messages ──► DataChannel handlers
+///                                               └─ malformed (SCTPPacketDefect): dropped, counted
 ///     DataChannel.send ──► usrsctp_sendv ──► packets ──► SCTPLowerTransport.send
 ///
 /// - Both ends call `start()` and send INIT (WebRTC does; pion always does): the INIT
@@ -206,6 +207,7 @@ public final class SCTPAssociation: @unchecked Sendable {
     private func receiveOnQueue(_ packet: [UInt8]) {
         switch currentState {
         case .new:
+            guard isWellFormed(packet) else { return }
             if heldPackets.count < configuration.maxHeldPackets {
                 heldPackets.append(packet)
                 currentStats.packetsHeldBeforeStart += 1
@@ -216,14 +218,26 @@ public final class SCTPAssociation: @unchecked Sendable {
             guard !packet.isEmpty else { return }
             currentStats.packetsReceived += 1
             currentStats.bytesReceived += packet.count
+            guard isWellFormed(packet) else { return }
             packet.withUnsafeBytes { usrsctp_conninput(address, $0.baseAddress, $0.count, 0) }
             stack.drain()
         case .closed, .failed:
             // usrsctp may still be finishing SHUTDOWN (or answering with ABORT) for a while.
-            guard lingering, !packet.isEmpty else { return }
+            guard lingering, !packet.isEmpty, isWellFormed(packet) else { return }
             packet.withUnsafeBytes { usrsctp_conninput(address, $0.baseAddress, $0.count, 0) }
             stack.drain()
         }
+    }
+
+    /// The guard in front of `usrsctp_conninput`: a packet with an inconsistent chunk or
+    /// parameter length (RFC 4960 §3.2, §3.2.1) is dropped and counted, never handed over.
+    /// usrsctp 0.9.5 spins forever on some of them, on the queue every association shares
+    /// (see `SCTPPacketDefect`).
+    private func isWellFormed(_ packet: [UInt8]) -> Bool {
+        guard let defect = SCTPPacketDefect.first(in: packet) else { return true }
+        currentStats.malformedPacketsDropped += 1
+        currentStats.lastMalformedPacket = defect
+        return false
     }
 
     /// The socket's receive callback: a (part of a) message or a notification. usrsctp hands

@@ -10,6 +10,10 @@ public struct SCTPStats: Sendable, Equatable {
     /// Inbound packets held because `start()` had not been called, and those dropped past the limit.
     public var packetsHeldBeforeStart = 0
     public var packetsDroppedBeforeStart = 0
+    /// Inbound packets dropped before usrsctp saw them because a chunk or parameter length
+    /// was inconsistent (RFC 4960 §3.2, §3.2.1; see `SCTPPacketDefect`), and the last reason.
+    public var malformedPacketsDropped = 0
+    public var lastMalformedPacket: SCTPPacketDefect?
     public var messagesSent = 0
     public var messagesReceived = 0
     public var dcepMessagesSent = 0

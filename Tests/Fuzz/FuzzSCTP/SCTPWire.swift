@@ -59,31 +59,6 @@ enum SCTPWire {
         if packet[chunk + 1] & 0x01 != 0, absolute &- base < 0x8000 { next[stream] = absolute &+ 1 }
     }
 
-    /// Known bug, filtered so the campaign can go on past it: usrsctp 0.9.5.0 (Debian 12's
-    /// libusrsctp2) spins forever under sctp_send_initiate_ack (sctp_are_there_new_addresses)
-    /// when an INIT reaches an association past COOKIE-WAIT and one of its parameters has
-    /// length 0: the walk advances by the padded length, and runs to the end of the packet,
-    /// not of the chunk (the bug class of upstream sctplab/usrsctp#570). The SCTP queue is process-wide, so every association and every
-    /// synchronous SCTP call in the process hangs with it. Reproducer (FuzzSCTP input):
-    /// Findings/sctp-hang-init-zero-length-param. Remove this once SCTPAssociation drops such
-    /// packets itself.
-    static func hangsUsrsctp(_ packet: [UInt8]) -> Bool {
-        var hangs = false
-        forEachChunk(packet) { type, chunk, _ in
-            guard type == initChunk else { return }
-            var offset = chunk + 20
-            while offset + 4 <= packet.count {
-                let parameterLength = Int(packet[offset + 2]) << 8 | Int(packet[offset + 3])
-                if parameterLength == 0 {
-                    hangs = true
-                    return
-                }
-                offset += (parameterLength + 3) & ~3
-            }
-        }
-        return hangs
-    }
-
     /// TSNs of the DATA chunks in a packet an association sent.
     static func dataTSNs(_ packet: [UInt8]) -> [UInt32] {
         var tsns: [UInt32] = []
