@@ -2,8 +2,10 @@
 
 import ParleyAssemblyAIPlugins
 import ParleyBuiltinPlugins
+import ParleyCartesiaPlugins
 import ParleyCore
 import ParleyDeepgramPlugins
+import ParleyElevenLabsPlugins
 import ParleyEspeakEngine
 import ParleyOpenAIPlugins
 import ParleySpeexPlugins
@@ -20,7 +22,9 @@ func makeRegistry() -> StageRegistry {
     registry.register(WebRTCVADStage.registration)
     registry.register(SpeexNoiseSuppressor.registration)
     registry.register(EspeakTTSStage.registration)
-    for r in OpenAIChatStage.registrations { registry.register(r) }
+    for r in OpenAIPlugins.registrations { registry.register(r) }
+    registry.register(CartesiaTTSStage.registration)
+    registry.register(ElevenLabsTTSStage.registration)
     registry.register(DeepgramSTT.registration)
     registry.register(AssemblyAISTT.registration)
     #if canImport(ParleySherpaEngines)
