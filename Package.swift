@@ -9,6 +9,10 @@ import Foundation
 /// a plain `swift build` on a fresh checkout still builds everything else.
 let localEnginesInstalled = FileManager.default.fileExists(
     atPath: Context.packageDirectory + "/.local-engines/pkgconfig/sherpa-onnx-c-api.pc")
+/// llama.cpp (the local LLM) comes from the same script (built from source, ~6 min once); an
+/// install made before it existed has the sherpa engines only, so it is checked on its own.
+let llamaInstalled = FileManager.default.fileExists(
+    atPath: Context.packageDirectory + "/.local-engines/pkgconfig/llama.pc")
 
 // Swift 6 language mode (the tools-version default) gives strict concurrency checking.
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
@@ -240,10 +244,29 @@ if localEnginesInstalled {
                 path: "Plugins/Sherpa", swiftSettings: strict),
         .testTarget(name: "LocalEnginesTests",
                     dependencies: ["ParleySherpaEngines", "ParleyEspeakEngine", "CSherpaOnnx", "ParleyCore",
-                                   "ParleyWebRTCPlugins", "ParleyBuiltinPlugins", "ParleyAgent"],
+                                   "ParleyWebRTCPlugins", "ParleyBuiltinPlugins", "ParleyAgent", "ParleyProviderConformance"],
                     swiftSettings: strict),
     ]
     if let cli = package.targets.first(where: { $0.name == "parley" }) {
         cli.dependencies.append("ParleySherpaEngines")
+    }
+}
+
+if llamaInstalled {
+    package.products.append(.library(name: "ParleyLlamaPlugins", targets: ["ParleyLlamaPlugins"]))
+    package.targets += [
+        // llama.cpp (MIT), built by scripts/install-local-engines, which writes its llama.pc.
+        .systemLibrary(name: "CLlama", path: "Sources/CLlama", pkgConfig: "llama"),
+        // The in-process local LLM: MIT llama.cpp, Apache-2.0 SmolLM2 model. Its own target,
+        // independent of the sherpa one (which links GPL espeak-ng).
+        .target(name: "ParleyLlamaPlugins",
+                dependencies: ["CLlama", "ParleyCore", .product(name: "Logging", package: "swift-log")],
+                path: "Plugins/Llama", swiftSettings: strict),
+    ]
+    if let cli = package.targets.first(where: { $0.name == "parley" }) {
+        cli.dependencies.append("ParleyLlamaPlugins")
+    }
+    if let tests = package.targets.first(where: { $0.name == "LocalEnginesTests" }) {
+        tests.dependencies.append("ParleyLlamaPlugins")
     }
 }

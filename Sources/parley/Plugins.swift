@@ -13,6 +13,9 @@ import ParleyWebRTCPlugins
 #if canImport(ParleySherpaEngines)
 import ParleySherpaEngines
 #endif
+#if canImport(ParleyLlamaPlugins)
+import ParleyLlamaPlugins
+#endif
 
 /// The provider set this build of `parley` links. Adding a provider is one line here
 /// (plus its target in Package.swift); see Plugins/README.md.
@@ -30,6 +33,10 @@ func makeRegistry() -> StageRegistry {
     #if canImport(ParleySherpaEngines)
     registry.register(MoonshineSTTStage.registration)
     registry.register(SileroVADStage.registration)
+    registry.register(PiperTTSStage.registration)
+    #endif
+    #if canImport(ParleyLlamaPlugins)
+    registry.register(LlamaChatStage.registration)
     #endif
     return registry
 }

@@ -212,8 +212,9 @@ import ParleyBuiltinPlugins
 import ParleyCore
 import ParleyWebRTCPlugins
 
-/// The whole local speech path through the real engine: WebRTC VAD → Moonshine STT → echo →
-/// espeak-ng TTS, assembled from Examples/local-speech.yaml, on a spoken question.
+/// The local speech path through the real engine with the lightest engines: WebRTC VAD →
+/// Moonshine STT → echo → espeak-ng TTS, on a spoken question. (The shipped embedded default,
+/// Examples/local-speech.yaml, with Silero, SmolLM2 and Piper, is in LocalAgentPipelineTests.)
 @Suite("Local speech pipeline", .serialized)
 struct LocalSpeechPipelineTests {
     @Test("the spoken question is transcribed, answered and spoken back, with a complete turn report")
@@ -222,8 +223,6 @@ struct LocalSpeechPipelineTests {
             Issue.record("local engines not installed: run scripts/install-local-engines")
             return
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
         let registry = StageRegistry()
         for r in BuiltinPlugins.registrations { registry.register(r) }
         registry.register(WebRTCVADStage.registration)
@@ -231,8 +230,17 @@ struct LocalSpeechPipelineTests {
         registry.register(MoonshineSTTStage.registration)
         var env = ProcessInfo.processInfo.environment
         env["PARLEY_LOCAL_ENGINES"] = files.root.path
-        let config = try AgentConfig.load(path: root.appendingPathComponent("Examples/local-speech.yaml").path,
-                                          environment: env)
+        let yaml = """
+            pipeline:
+              vad: { provider: webrtc, min_silence_ms: 300 }
+              stt: moonshine/base-en
+              llm: echo
+              tts: espeak
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("webrtc-\(UUID().uuidString).yaml")
+        try yaml.write(to: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let config = try AgentConfig.load(path: path.path, environment: env)
         // The question, spoken by espeak-ng at 22.05 kHz, with silence around it.
         let speech = try EspeakSynthesizer(voice: "en-us", wordsPerMinute: 160).synthesize("What is the capital of France?")
         let silence = [Int16](repeating: 0, count: 22_050 / 2)
