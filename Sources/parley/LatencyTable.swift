@@ -93,6 +93,7 @@ final class EventLog: @unchecked Sendable {
         handle = h
     }
 
-    func write(_ event: PipelineEvent) { handle.write(Data((event.jsonLine + "\n").utf8)) }
+    func write(_ event: PipelineEvent) { write(line: event.jsonLine) }
+    func write(line: String) { handle.write(Data((line + "\n").utf8)) }
     func close() { try? handle.close() }
 }

@@ -76,6 +76,12 @@ struct RunCommand: ParsableCommand {
             output: { frame in
                 recorder.handle(frame)
                 collector.record(frame)
+                // Both sides of the conversation go into the events file too (agent text as played).
+                switch frame {
+                case .transcript(let t) where t.isFinal && !t.text.isEmpty: eventLog?.write(line: t.jsonLine)
+                case .text(let t) where t.role == .agent: eventLog?.write(line: t.jsonLine)
+                default: break
+                }
             },
             events: { event in
                 collector.record(event)

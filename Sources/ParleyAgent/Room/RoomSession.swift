@@ -102,6 +102,8 @@ public final class RoomSession: Sendable {
             frame.role = .user
             pipeline.push(.audio(frame))
         }
+        // Stages load and warm up their models in start: the room sees "initializing" meanwhile.
+        outbox.yield(.agentState("initializing"))
         try pipeline.start()
         if let greeting { pipeline.push(greeting) }
         let writer = Task { [room, outboxStream, logger] in

@@ -38,6 +38,23 @@ public extension PipelineEvent {
     }
 }
 
+public extension TranscriptFrame {
+    /// `{"event":"transcript","role":"user","final":true,"text":"…","start_ms":…,"end_ms":…}`
+    var jsonLine: String {
+        "{\"event\":\"transcript\",\"role\":\(quote(role == .agent ? "agent" : "user")),\"final\":\(isFinal),"
+            + "\"text\":\(quote(text)),\"start_ms\":\(ms(start)),\"end_ms\":\(ms(end))}"
+    }
+}
+
+public extension TextFrame {
+    /// What the agent said, as the playout released it:
+    /// `{"event":"transcript","role":"agent","final":true,"text":"…","reply_id":"…"}`
+    var jsonLine: String {
+        "{\"event\":\"transcript\",\"role\":\(quote(role == .agent ? "agent" : "user")),\"final\":true,"
+            + "\"text\":\(quote(text))" + (replyID.map { ",\"reply_id\":\(quote($0))" } ?? "") + "}"
+    }
+}
+
 private func ms(_ n: Nanos) -> String {
     let v = (Double(n) / 1_000_000 * 1000).rounded() / 1000
     return String(v)
