@@ -60,17 +60,14 @@ Admin endpoints (exist only in this test server):
   GET /_test/release?session=S      lets held generations go on; {"released": true}
 """
 
-import argparse
 import asyncio
 import base64
 import json
 import logging
-import os
-import signal
-import sys
-import threading
 
 from aiohttp import WSMsgType, web
+
+import server_launcher
 
 import speech_tone
 
@@ -329,7 +326,7 @@ async def admin_release(request: web.Request):
     return web.json_response({"released": True})
 
 
-async def serve(args):
+def build_app():
     app = web.Application()
     app["store"] = Store()
     app.router.add_get("/_test/requests", admin_requests)
@@ -337,37 +334,8 @@ async def serve(args):
     app.router.add_get("/_test/release", admin_release)
     app.router.add_get("/{prefix:.*}/v1/text-to-speech/{voice}/stream-input", websocket)
     app.router.add_get("/v1/text-to-speech/{voice}/stream-input", websocket)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, args.host, args.port)
-    await site.start()
-    print(site._server.sockets[0].getsockname()[1], flush=True)
-    await asyncio.Event().wait()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--exit-on-stdin-eof", action="store_true",
-                        help="exit when stdin closes, so a crashed test run leaves no server behind")
-    parser.add_argument("--log-level", default="WARNING")
-    args = parser.parse_args()
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # A parent may spawn us with SIGTERM blocked (Foundation's Process does); stop promptly anyway.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    if args.exit_on_stdin_eof:
-        def watch():
-            sys.stdin.buffer.read()
-            os._exit(0)
-        threading.Thread(target=watch, daemon=True).start()
-    try:
-        asyncio.run(serve(args))
-    except KeyboardInterrupt:
-        pass
+    return app
 
 
 if __name__ == "__main__":
-    main()
+    server_launcher.run(__doc__, build_app)

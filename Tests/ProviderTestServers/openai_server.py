@@ -39,17 +39,14 @@ Admin endpoints (exist only in this test server):
                                     NAME "broken" answers HTTP 500
 """
 
-import argparse
 import asyncio
 import json
 import logging
-import os
-import signal
-import sys
-import threading
 import time
 
 from aiohttp import web
+
+import server_launcher
 
 log = logging.getLogger("openai_server")
 
@@ -201,7 +198,7 @@ async def tool_webhook(request: web.Request):
                               "authorization": request.headers.get("Authorization")})
 
 
-async def serve(args):
+def build_app():
     app = web.Application()
     app["store"] = Store()
     app.router.add_get("/_test/requests", admin_requests)
@@ -209,37 +206,8 @@ async def serve(args):
     app.router.add_post("/_test/tool/{name}", tool_webhook)
     app.router.add_post("/{prefix:.*}/chat/completions", completions)
     app.router.add_post("/chat/completions", completions)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, args.host, args.port)
-    await site.start()
-    print(site._server.sockets[0].getsockname()[1], flush=True)
-    await asyncio.Event().wait()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--exit-on-stdin-eof", action="store_true",
-                        help="exit when stdin closes, so a crashed test run leaves no server behind")
-    parser.add_argument("--log-level", default="WARNING")
-    args = parser.parse_args()
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # A parent may spawn us with SIGTERM blocked (Foundation's Process does); stop promptly anyway.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    if args.exit_on_stdin_eof:
-        def watch():
-            sys.stdin.buffer.read()
-            os._exit(0)
-        threading.Thread(target=watch, daemon=True).start()
-    try:
-        asyncio.run(serve(args))
-    except KeyboardInterrupt:
-        pass
+    return app
 
 
 if __name__ == "__main__":
-    main()
+    server_launcher.run(__doc__, build_app)

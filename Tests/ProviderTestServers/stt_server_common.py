@@ -31,16 +31,13 @@ Admin endpoints:
                                     or dropped TCP) before the server ended them
 """
 
-import argparse
 import asyncio
 import json
 import logging
-import os
-import signal
-import sys
-import threading
 
 from aiohttp import WSMsgType, web
+
+import server_launcher
 
 log = logging.getLogger("stt_server")
 
@@ -248,42 +245,16 @@ def is_end(msg):
 
 
 def serve_main(doc, build_app):
-    """The launcher every provider test server shares (see openai_server.py): --port 0 prints the
-    bound port on the first stdout line; --exit-on-stdin-eof ends the server with its parent."""
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--exit-on-stdin-eof", action="store_true",
-                        help="exit when stdin closes, so a crashed test run leaves no server behind")
-    parser.add_argument("--log-level", default="WARNING")
-    args = parser.parse_args()
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # A parent may spawn us with SIGTERM blocked (Foundation's Process does); stop promptly anyway.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    if args.exit_on_stdin_eof:
-        def watch():
-            sys.stdin.buffer.read()
-            os._exit(0)
-        threading.Thread(target=watch, daemon=True).start()
-
-    async def serve():
+    """Serves `build_app()` with the STT servers' shared store and admin endpoints, through the
+    launcher every provider test server uses (server_launcher.py)."""
+    def app_with_admin():
         app = build_app()
         app["store"] = Store()
         app.router.add_get("/_test/requests", admin_requests)
         app.router.add_get("/_test/disconnects", admin_disconnects)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, args.host, args.port)
-        await site.start()
-        print(site._server.sockets[0].getsockname()[1], flush=True)
-        await asyncio.Event().wait()
+        return app
 
-    try:
-        asyncio.run(serve())
-    except KeyboardInterrupt:
-        pass
+    server_launcher.run(doc, app_with_admin)
 
 
 def json_text(obj):
