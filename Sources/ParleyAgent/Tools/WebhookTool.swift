@@ -126,11 +126,11 @@ enum JSONText {
             if s == "true" || s == "false" { return s }
             if s == "null" || s == "~" { return "null" }
             if Double(s) != nil, s.first.map({ $0.isNumber || $0 == "-" }) == true, !s.hasSuffix(".") { return s }
-            return "\"" + Toolbox.jsonEscaped(s) + "\""
+            return jsonQuoted(s)
         case .sequence(let items):
             return "[" + items.map(encode).joined(separator: ", ") + "]"
         case .mapping(let entries):
-            return "{" + entries.map { "\"\(Toolbox.jsonEscaped($0.key))\": \(encode($0.value))" }.joined(separator: ", ") + "}"
+            return "{" + entries.map { "\(jsonQuoted($0.key)): \(encode($0.value))" }.joined(separator: ", ") + "}"
         }
     }
 }

@@ -66,29 +66,12 @@ public struct Toolbox: Sendable {
     /// model can act on (unknown tool, the tool's failure). Never throws.
     public func run(_ call: ToolCall) async -> String {
         guard let tool = tools.first(where: { $0.definition.name == call.name }) else {
-            return #"{"error": "unknown tool \#(Self.jsonEscaped(call.name))"}"#
+            return #"{"error": \#(jsonQuoted("unknown tool \(call.name)"))}"#
         }
         do {
             return try await tool.call(argumentsJSON: call.argumentsJSON)
         } catch {
-            return #"{"error": "\#(Self.jsonEscaped("\(error)"))"}"#
+            return #"{"error": \#(jsonQuoted("\(error)"))}"#
         }
-    }
-
-    /// `s` escaped for the inside of a JSON string literal.
-    public static func jsonEscaped(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out
     }
 }

@@ -15,17 +15,17 @@ public extension PipelineEvent {
             let first = Dictionary(t.stageFirstOutput.map { ($0.stage, $0.nanoseconds) }, uniquingKeysWith: { a, _ in a })
             let stages = t.stageProcessing.map { p -> String in
                 let f = first[p.stage].map { ",\"first_output_ms\":\(ms($0))" } ?? ""
-                return "{\"stage\":\(quote(p.stage))\(f),\"processing_ms\":\(ms(p.nanoseconds))}"
+                return "{\"stage\":\(jsonQuoted(p.stage))\(f),\"processing_ms\":\(ms(p.nanoseconds))}"
             }
-            let metrics = t.metrics.map { "{\"stage\":\(quote($0.stage)),\"name\":\(quote($0.name)),\"ms\":\(ms($0.nanoseconds))}" }
+            let metrics = t.metrics.map { "{\"stage\":\(jsonQuoted($0.stage)),\"name\":\(jsonQuoted($0.name)),\"ms\":\(ms($0.nanoseconds))}" }
             return "{\"event\":\"turn\",\"turn\":\(t.index),\"realtime\":\(t.isRealtime),\"speech_end_ms\":\(ms(t.speechEnd)),"
                 + "\"endpointing_ms\":\(ms(t.endpointingDelay)),\"response_ms\":\(ms(t.responseLatency)),"
                 + "\"voice_to_voice_ms\":\(ms(t.voiceToVoice)),\"interrupted\":\(t.wasInterrupted),"
                 + "\"stages\":[\(stages.joined(separator: ","))],\"metrics\":[\(metrics.joined(separator: ","))]}"
         case .interruption(let i):
-            return "{\"event\":\"interruption\",\"id\":\(i.id),\"cause\":\(quote(i.cause.rawValue)),\"origin\":\(i.origin),\"at_ms\":\(ms(i.raisedAt))}"
+            return "{\"event\":\"interruption\",\"id\":\(i.id),\"cause\":\(jsonQuoted(i.cause.rawValue)),\"origin\":\(i.origin),\"at_ms\":\(ms(i.raisedAt))}"
         case .stageFailure(let f):
-            return "{\"event\":\"failure\",\"stage\":\(quote(f.stage)),\"message\":\(quote(f.message)),\"fatal\":\(f.isFatal)}"
+            return "{\"event\":\"failure\",\"stage\":\(jsonQuoted(f.stage)),\"message\":\(jsonQuoted(f.message)),\"fatal\":\(f.isFatal)}"
         case .finished(let o):
             let s: String
             switch o {
@@ -41,8 +41,8 @@ public extension PipelineEvent {
 public extension TranscriptFrame {
     /// `{"event":"transcript","role":"user","final":true,"text":"…","start_ms":…,"end_ms":…}`
     var jsonLine: String {
-        "{\"event\":\"transcript\",\"role\":\(quote(role == .agent ? "agent" : "user")),\"final\":\(isFinal),"
-            + "\"text\":\(quote(text)),\"start_ms\":\(ms(start)),\"end_ms\":\(ms(end))}"
+        "{\"event\":\"transcript\",\"role\":\(jsonQuoted(role == .agent ? "agent" : "user")),\"final\":\(isFinal),"
+            + "\"text\":\(jsonQuoted(text)),\"start_ms\":\(ms(start)),\"end_ms\":\(ms(end))}"
     }
 }
 
@@ -50,8 +50,8 @@ public extension TextFrame {
     /// What the agent said, as the playout released it:
     /// `{"event":"transcript","role":"agent","final":true,"text":"…","reply_id":"…"}`
     var jsonLine: String {
-        "{\"event\":\"transcript\",\"role\":\(quote(role == .agent ? "agent" : "user")),\"final\":true,"
-            + "\"text\":\(quote(text))" + (replyID.map { ",\"reply_id\":\(quote($0))" } ?? "") + "}"
+        "{\"event\":\"transcript\",\"role\":\(jsonQuoted(role == .agent ? "agent" : "user")),\"final\":true,"
+            + "\"text\":\(jsonQuoted(text))" + (replyID.map { ",\"reply_id\":\(jsonQuoted($0))" } ?? "") + "}"
     }
 }
 
@@ -61,7 +61,9 @@ private func ms(_ n: Nanos) -> String {
 }
 
 /// A JSON string literal with the required escapes.
-func quote(_ s: String) -> String {
+/// `s` as a JSON string literal, quotes included (shared by every JSON writer in Parley that
+/// builds its text by hand: event lines, tool results, tool schemas).
+public func jsonQuoted(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {
