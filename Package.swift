@@ -49,6 +49,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
@@ -185,7 +186,7 @@ let package = Package(
                 "ParleyLiveKit", "ParleyAgent", "ParleyCore", "ParleyRTC", "COpenSSL",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -194,7 +195,7 @@ let package = Package(
             name: "ParleyServerTests",
             dependencies: ["ParleyServer", "ParleyLiveKit", "ParleyAgent", "ParleyCore", "parley", "ParleyTestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
-                           .product(name: "SQLiteNIO", package: "sqlite-nio")],
+                           .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: strict
         ),
         // libwebsockets (MIT) 4.1: the one WebSocket client engine (one context, one service thread per process).

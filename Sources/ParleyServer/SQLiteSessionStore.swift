@@ -93,11 +93,13 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     private func configure() async throws {
+        // First: switching to WAL takes an exclusive lock, which another process opening the
+        // same file at that moment holds too; with the timeout set, it waits instead of failing.
+        _ = try await connection.query("PRAGMA busy_timeout = 5000")
         _ = try await connection.query("PRAGMA journal_mode = WAL")
         // NORMAL in WAL mode: a process crash (kill -9) never loses a commit; only an OS crash or
         // power cut can drop the last transactions, and never corrupts the file.
         _ = try await connection.query("PRAGMA synchronous = NORMAL")
-        _ = try await connection.query("PRAGMA busy_timeout = 5000")
         _ = try await connection.query("PRAGMA foreign_keys = ON")
     }
 

@@ -13,7 +13,7 @@ import ParleyCore
 ///   auth:
 ///     jwt: { hs256_secret: ${PARLEY_JWT_SECRET}, issuer: my-idp, audience: parley }   # optional checks
 ///     api_keys: [ { name: backend, key: ${PARLEY_API_KEY} } ]
-///   store: { sqlite: /var/lib/parley/sessions.sqlite }
+///   store: { sqlite: /var/lib/parley/sessions.sqlite }    # or { kind: postgres, url: "postgres://…" }
 ///   sessions: { token_ttl_s: 21600, empty_timeout_s: 300, max_participants: 2, max_body_bytes: 65536 }
 ///   seed_routes: { default_profile: support }
 ///   profiles: { support: { agent_name: support-agent, instructions: "…", greeting: "Hi!" } }
@@ -80,7 +80,13 @@ public struct ServerConfig: Sendable {
     public var livekit: LiveKit
     public var jwt: JWTSettings?
     public var apiKeys: [APIKey] = []
-    public var storePath = "parley-sessions.sqlite"
+    /// Where sessions persist (`server.store`): a SQLite file by default, or PostgreSQL.
+    public var store = SessionStoreSettings.sqlite(path: "parley-sessions.sqlite")
+    /// The SQLite file when the store is SQLite ("" for PostgreSQL); setting it selects SQLite.
+    public var storePath: String {
+        get { if case .sqlite(let path) = store { path } else { "" } }
+        set { store = .sqlite(path: newValue) }
+    }
     public var tokenTTLSeconds: Int64 = 6 * 3600
     public var emptyTimeoutSeconds: UInt32 = 300
     public var departureTimeoutSeconds: UInt32 = 20
@@ -174,10 +180,7 @@ public struct ServerConfig: Sendable {
         if jwt == nil && apiKeys.isEmpty {
             throw auth.error("configures no authentication", allowed: "auth.jwt (hs256_secret, jwks_file) and/or auth.api_keys")
         }
-        if let store = server["store"] {
-            try store.rejectUnknownKeys(allowed: ["sqlite"])
-            storePath = try store.string("sqlite", default: storePath) ?? storePath
-        }
+        if let node = server["store"], !node.isNull { store = try SessionStoreSettings(node: node, current: store) }
         if let s = server["sessions"] {
             try s.rejectUnknownKeys(allowed: ["token_ttl_s", "empty_timeout_s", "departure_timeout_s",
                                               "max_participants", "max_body_bytes"])

@@ -18,8 +18,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the session API (Hummingbird) that creates LiveKit rooms and dispatches agents.",
         discussion: "The config's server: section sets listen address, auth (HS256 secret and/or JWKS file, API keys), "
-            + "store, CORS and agent profiles; livekit: url, api_key and api_secret are required. At start, sessions whose "
-            + "rooms are gone are ended (reconciled); LiveKit webhooks go to /v1/livekit/webhook, metrics to /metrics.")
+            + "store (a SQLite file, or PostgreSQL: kind: postgres with a url), CORS and agent profiles; livekit: url, "
+            + "api_key and api_secret are required. At start, sessions whose rooms are gone are ended (reconciled); "
+            + "LiveKit webhooks go to /v1/livekit/webhook, metrics to /metrics.")
 
     @Option(help: "YAML config file with livekit: and server: sections.") var config: String
     @Option(help: "Listen host (overrides server.listen.host).") var host: String?
@@ -44,9 +45,10 @@ struct ServeCommand: AsyncParsableCommand {
             twirp = try TwirpClient(url: settings.livekit.url, apiKey: settings.livekit.apiKey,
                                     apiSecret: settings.livekit.apiSecret)
         } catch { throw CLIFailure(message: error.description, exitCode: 2) }
-        let store: SQLiteSessionStore
-        do { store = try await SQLiteSessionStore.open(path: settings.storePath, logger: logger) } catch {
-            throw CLIFailure(message: "cannot open session store \(settings.storePath): \(error)")
+        let store: any SessionStore
+        // `settings.store` and the errors print no password (PostgresStoreSettings redacts it).
+        do { store = try await settings.store.open(logger: logger) } catch {
+            throw CLIFailure(message: "cannot open session store \(settings.store): \(error)")
         }
         // The one place the process-wide metrics backend is chosen: the Prometheus registry
         // `GET /metrics` renders (the engine's own metrics land there too).
@@ -55,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         let service = SessionService(config: settings, store: store, twirp: twirp, logger: logger,
                                      metrics: ServerMetrics(factory: registry))
         logger.info("parley serve starting", metadata: [
-            "host": "\(settings.host)", "port": "\(settings.port)", "store": "\(settings.storePath)",
+            "host": "\(settings.host)", "port": "\(settings.port)", "store": "\(settings.store)",
             "profiles": "\(settings.profiles.keys.sorted().joined(separator: ","))",
         ])
         // Sessions whose rooms vanished while the server was down (LiveKit closed them, or they

@@ -7,8 +7,9 @@ import ParleyLiveKit
 @testable import ParleyServer
 import Testing
 
-/// One server under test: a temp SQLite store, a SessionService pointed at the LiveKit test
-/// server (or at a dead port), and the Hummingbird router driven in-process.
+/// One server under test: a store (a temp SQLite file by default, or a fresh PostgreSQL database),
+/// a SessionService pointed at the LiveKit test server (or at a dead port), and the Hummingbird
+/// router driven in-process.
 struct Harness {
     static let jwtSecret = "operator-jwt-secret-0123456789abcdef"
     static let apiKey = "svc-api-key-0123456789abcdef"
@@ -16,9 +17,10 @@ struct Harness {
 
     let livekitURL: String
     let config: ServerConfig
-    let store: SQLiteSessionStore
+    let store: any SessionStore
     let service: SessionService
-    let storePath: String
+    /// Where the store lives; `reopenStore()` opens it again (a "restarted" server).
+    let fixture: StoreFixture
 
     static func profiles() -> [SessionAgentProfile] {
         [SessionAgentProfile(name: "support", agentName: "support-agent", instructions: "You are Maya, a support agent.",
@@ -29,24 +31,30 @@ struct Harness {
          SessionAgentProfile(name: "retired", agentName: "old-agent", enabled: false)]
     }
 
-    static func make(livekitURL: String, transport: any HTTPTransport = URLSessionTransport(),
-                     storePath: String? = nil, maxBodyBytes: Int = 4096,
+    /// - Parameters:
+    ///   - backend: the store kind for a fresh store (ignored when `fixture` is given).
+    ///   - fixture: an existing store to reopen (a restart on the same data).
+    static func make(livekitURL: String, backend: StoreBackend = .sqlite, fixture: StoreFixture? = nil,
+                     transport: any HTTPTransport = URLSessionTransport(), maxBodyBytes: Int = 4096,
                      configure: (inout ServerConfig) -> Void = { _ in }) async throws -> Harness {
         var config = ServerConfig(livekit: .init(url: livekitURL, apiKey: "devkey", apiSecret: "secret"),
                                   profiles: profiles())
         config.jwt = .init(hs256Secret: jwtSecret)
         config.apiKeys = [.init(name: "backend-service", key: apiKey)]
         config.maxBodyBytes = maxBodyBytes
-        let path = storePath ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("parley-server-test-\(UUID().uuidString).sqlite").path
-        config.storePath = path
+        let location: StoreFixture
+        if let fixture { location = fixture } else { location = try await StoreFixture.make(backend) }
+        config.store = location.settings
         configure(&config)
-        let store = try await SQLiteSessionStore.open(path: path)
+        let store = try await location.open()
         let twirp = try TwirpClient(url: livekitURL, apiKey: "devkey", apiSecret: "secret", transport: transport,
                                     retry: fastRetry, timeout: .seconds(5))
         let service = SessionService(config: config, store: store, twirp: twirp)
-        return Harness(livekitURL: livekitURL, config: config, store: store, service: service, storePath: path)
+        return Harness(livekitURL: livekitURL, config: config, store: store, service: service, fixture: location)
     }
+
+    /// The same store opened again (the harness's own store is closed after `run`).
+    func reopenStore() async throws -> any SessionStore { try await fixture.open() }
 
     /// Runs `body` against the in-process router, then closes the store (files stay for
     /// inspection until `cleanUpFiles`).
@@ -65,9 +73,7 @@ struct Harness {
         }
     }
 
-    func cleanUpFiles() {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
-    }
+    func cleanUpFiles() { fixture.cleanUp() }
 
     var rooms: RoomServiceClient { get throws { try RoomServiceClient(url: livekitURL, apiKey: "devkey", apiSecret: "secret") } }
     var dispatches: AgentDispatchClient {

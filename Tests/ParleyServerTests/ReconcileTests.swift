@@ -12,11 +12,12 @@ import Testing
 
 @Suite("Reconciliation with LiveKit on start", .serialized)
 struct ReconcileTests {
-    @Test("a room deleted behind the server's back: after a restart its session is ended (reconciled), the others stay")
-    func roomGone() async throws {
+    @Test("a room deleted behind the server's back: after a restart its session is ended (reconciled), the others stay",
+          arguments: StoreBackend.allCases)
+    func roomGone(backend: StoreBackend) async throws {
         let peer = try LiveKitTestPeer()
         defer { peer.stop() }
-        let h = try await Harness.make(livekitURL: peer.url)
+        let h = try await Harness.make(livekitURL: peer.url, backend: backend)
         defer { h.cleanUpFiles() }
         let alice = Harness.userToken("alice")
         let ids: [String] = try await h.run { client in
@@ -32,7 +33,7 @@ struct ReconcileTests {
         // Behind the server's back (the store is closed: the server is "down").
         try await h.rooms.deleteRoom("rec-1")
 
-        let restarted = try await Harness.make(livekitURL: peer.url, storePath: h.storePath)
+        let restarted = try await Harness.make(livekitURL: peer.url, fixture: h.fixture)
         let report = await restarted.service.reconcile()
         #expect(report == .init(checked: 3, ended: [ids[1]], completed: true))
         let again = await restarted.service.reconcile()
@@ -43,27 +44,29 @@ struct ReconcileTests {
         try await restarted.store.close()
 
         // LiveKit unreachable at start: nothing is ended on a guess.
-        let dead = try await Harness.make(livekitURL: "http://127.0.0.1:\(try freePort())", storePath: h.storePath)
+        let dead = try await Harness.make(livekitURL: "http://127.0.0.1:\(try freePort())", fixture: h.fixture)
         let blind = await dead.service.reconcile()
         #expect(blind == .init(checked: 2, ended: [], completed: false))
         #expect(try await dead.store.countActive() == 2)
         try await dead.store.close()
     }
 
-    @Test("parley serve reconciles at start: restart after a room vanished → the session reads ended/reconciled")
-    func serveReconcilesAtStart() async throws {
+    @Test("parley serve reconciles at start: restart after a room vanished → the session reads ended/reconciled",
+          arguments: StoreBackend.allCases)
+    func serveReconcilesAtStart(backend: StoreBackend) async throws {
         let peer = try LiveKitTestPeer()
         defer { peer.stop() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("parley-rec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
+        let fixture = try await StoreFixture.make(backend, sqlitePath: dir.appendingPathComponent("s.sqlite").path)
         let configPath = dir.appendingPathComponent("server.yaml").path
         let key = CrashSafetyTests.apiKey
         try """
             livekit: { url: "\(peer.url)", api_key: devkey, api_secret: secret }
             server:
               auth: { api_keys: [ { name: ops, key: \(key) } ] }
-              store: { sqlite: "\(dir.appendingPathComponent("s.sqlite").path)" }
+              store: \(fixture.yaml)
               profiles: { support: { agent_name: support-agent } }
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
 

@@ -80,6 +80,62 @@ struct ServerConfigTests {
         }
     }
 
+    @Test("store: kind postgres with a URL (env-interpolated), max_connections; sqlite stays the default")
+    func postgresStore() throws {
+        #expect(try parse(Self.good).store == .sqlite(path: "/tmp/x.sqlite"))
+        let noStore = Self.good.replacingOccurrences(of: "  store: { sqlite: /tmp/x.sqlite }\n", with: "")
+        #expect(try parse(noStore).store == .sqlite(path: "parley-sessions.sqlite"))
+        let yaml = Self.good.replacingOccurrences(
+            of: "store: { sqlite: /tmp/x.sqlite }",
+            with: #"store: { kind: postgres, url: "postgres://parley@db.internal:5433/sessions?sslmode=require", password: ${PG_PASSWORD}, max_connections: 20 }"#)
+        let c = try parse(yaml, env: ["LK_KEY": "devkey", "LK_SECRET": "secret", "PG_PASSWORD": "s3cr3t/pw@x?%"])
+        guard case .postgres(let pg) = c.store else { Issue.record("not postgres: \(c.store)"); return }
+        #expect(pg.endpoint == .tcp(host: "db.internal", port: 5433) && pg.database == "sessions")
+        #expect(pg.username == "parley" && pg.password == "s3cr3t/pw@x?%" && pg.tlsMode == .require)
+        #expect(pg.maxConnections == 20 && c.storePath == "")
+        #expect("\(c.store)" == "postgres://parley:<redacted>@db.internal:5433/sessions?sslmode=require")
+        // In the URL, percent-encoded (libpq's rule).
+        let inURL = Self.good.replacingOccurrences(
+            of: "store: { sqlite: /tmp/x.sqlite }",
+            with: #"store: { kind: postgres, url: "postgresql://parley:s3cr3t%2Fpw%40x@[fd00::5]/sessions" }"#)
+        guard case .postgres(let pg2) = try parse(inURL).store else { Issue.record("not postgres"); return }
+        #expect(pg2.password == "s3cr3t/pw@x" && pg2.endpoint == .tcp(host: "fd00::5", port: 5432))
+        #expect(pg2.maxConnections == 10 && pg2.tlsMode == .prefer)
+    }
+
+    @Test("bad store settings: one line at the key, file:line:col, the password never shown")
+    func storeRefusals() throws {
+        let env = ["LK_KEY": "devkey", "LK_SECRET": "secret", "DB_URL": "postgres://u:envhunter2@h:0/d"]
+        for (store, fragments) in [
+            ("{ kind: mysql }", ["server.store.kind: \"mysql\" is not one of the supported values", "(allowed: sqlite, postgres)"]),
+            ("{ kind: postgres }", ["server.store.url: missing required key", "(allowed: postgres://"]),
+            (#"{ kind: postgres, url: "mysql://u:hunter2@h/d" }"#, ["server.store.url:", "scheme", "u:<redacted>@h"]),
+            (#"{ kind: postgres, url: "postgres://u:hunter2@h:99999/d" }"#, ["has the port \"99999\"", "(allowed: 1...65535)"]),
+            (#"{ kind: postgres, url: "postgres://u@h/d?password=hunter2" }"#,
+             ["unknown query parameter \"password\"", "password=<redacted>", "(allowed: sslmode,"]),
+            (#"{ kind: postgres, url: "${DB_URL}" }"#, ["has the port \"0\""]),
+            (#"{ kind: postgres, url: "postgres://u:hunter2@h/d", sqlite: /x }"#,
+             ["server.store: \"sqlite\" applies only to kind: sqlite", "(allowed: kind, url, password, max_connections with kind: postgres)"]),
+            (#"{ kind: postgres, url: "postgres://u@h/d", password: [hunter2] }"#, ["server.store.password: <sequence> is not a string"]),
+            (#"{ sqlite: /x, url: "postgres://u:hunter2@h/d" }"#, ["server.store: \"url\" applies only to kind: postgres"]),
+            (#"{ kind: postgres, url: "postgres://u:hunter2@h/d", max_connections: 0 }"#,
+             ["server.store.max_connections: \"0\" is out of range"]),
+            ("{ sqlit: /x }", ["did you mean \"sqlite\""]),
+        ] {
+            let yaml = Self.good.replacingOccurrences(of: "store: { sqlite: /tmp/x.sqlite }", with: "store: \(store)")
+            do {
+                _ = try parse(yaml, env: env)
+                Issue.record("\(store): expected an error")
+            } catch {
+                let text = "\(error)"
+                #expect(text.hasPrefix("server.yaml:7:"), "\(store): \(text)")
+                #expect(!text.contains("\n"))
+                for fragment in fragments { #expect(text.contains(fragment), "\(store): \(text)") }
+                #expect(!text.contains("hunter2"), "\(store): \(text)")
+            }
+        }
+    }
+
     @Test("Examples/server.yaml is a valid server config")
     func shippedExample() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -9,11 +9,12 @@ import Testing
 
 @Suite("Sessions against the LiveKit test server", .serialized)
 struct SessionLifecycleTests {
-    @Test("create: room exists, agent dispatched with merged config, token verifies with the right grants")
-    func create() async throws {
+    @Test("create: room exists, agent dispatched with merged config, token verifies with the right grants",
+          arguments: StoreBackend.allCases)
+    func create(backend: StoreBackend) async throws {
         let peer = try LiveKitTestPeer()
         defer { peer.stop() }
-        let h = try await Harness.make(livekitURL: peer.url)
+        let h = try await Harness.make(livekitURL: peer.url, backend: backend)
         defer { h.cleanUpFiles() }
         let alice = Harness.userToken("alice")
         let reply = try await h.run { client in
@@ -60,18 +61,18 @@ struct SessionLifecycleTests {
         let ttl = try #require(claims.exp) - Int64(Date().timeIntervalSince1970)
         #expect((6 * 3600 - 60)...(6 * 3600) ~= ttl)
         // Persisted.
-        let store = try await SQLiteSessionStore.open(path: h.storePath)
+        let store = try await h.reopenStore()
         let row = try await store.get(id: sessionID)
         #expect(row?.status == .active && row?.owner == "alice" && row?.roomName == room)
         #expect(row?.dispatchID == dispatches.first?.id)
         try await store.close()
     }
 
-    @Test("get, list, end (idempotent), then list is empty and the room is gone")
-    func lifecycle() async throws {
+    @Test("get, list, end (idempotent), then list is empty and the room is gone", arguments: StoreBackend.allCases)
+    func lifecycle(backend: StoreBackend) async throws {
         let peer = try LiveKitTestPeer()
         defer { peer.stop() }
-        let h = try await Harness.make(livekitURL: peer.url)
+        let h = try await Harness.make(livekitURL: peer.url, backend: backend)
         defer { h.cleanUpFiles() }
         let alice = Harness.userToken("alice")
         let roomsClient = try h.rooms
@@ -119,11 +120,12 @@ struct SessionLifecycleTests {
         }
     }
 
-    @Test("another user's session is 403 on get and delete; unknown is 404; the room survives")
-    func ownership() async throws {
+    @Test("another user's session is 403 on get and delete; unknown is 404; the room survives",
+          arguments: StoreBackend.allCases)
+    func ownership(backend: StoreBackend) async throws {
         let peer = try LiveKitTestPeer()
         defer { peer.stop() }
-        let h = try await Harness.make(livekitURL: peer.url)
+        let h = try await Harness.make(livekitURL: peer.url, backend: backend)
         defer { h.cleanUpFiles() }
         let roomsClient = try h.rooms
         try await h.run { client in
@@ -146,35 +148,34 @@ struct SessionLifecycleTests {
         }
     }
 
-    @Test("LiveKit down → 503 livekit_unavailable, nothing persisted")
-    func livekitDown() async throws {
+    @Test("LiveKit down → 503 livekit_unavailable, nothing persisted", arguments: StoreBackend.allCases)
+    func livekitDown(backend: StoreBackend) async throws {
         // A port nothing listens on: bind, read the port, close.
         let deadURL = "http://127.0.0.1:\(try freePort())"
-        let h = try await Harness.make(livekitURL: deadURL)
+        let h = try await Harness.make(livekitURL: deadURL, backend: backend)
         defer { h.cleanUpFiles() }
-        let path = h.storePath
         let reply = try await h.run { client in
             try await client.call(.post, "/v1/sessions", auth: Harness.userToken("alice"), body: #"{"agent": "support"}"#)
         }
         #expect(reply.status == .serviceUnavailable, "\(reply.text)")
         #expect(reply.errorCode == "livekit_unavailable")
         #expect(!reply.text.contains("Connection refused") && !reply.text.contains("secret"))
-        let store = try await SQLiteSessionStore.open(path: path)
+        let store = try await h.reopenStore()
         #expect(try await store.list(owner: "alice", includeEnded: true, limit: 10).isEmpty)
         try await store.close()
     }
 
-    @Test("CreateDispatch fails after CreateRoom succeeded → 503, the room is deleted, nothing persisted")
-    func dispatchFailureCleansUp() async throws {
+    @Test("CreateDispatch fails after CreateRoom succeeded → 503, the room is deleted, nothing persisted",
+          arguments: StoreBackend.allCases)
+    func dispatchFailureCleansUp(backend: StoreBackend) async throws {
         let peer = try LiveKitTestPeer()
         defer { peer.stop() }
         // Arm the test server's fault injection once CreateRoom has succeeded: every CreateDispatch
         // attempt (3 with the retry policy) gets a 503; the clean-up DeleteRoom then goes through.
         let transport = ArmingTransport(peer: peer, armAfter: "CreateRoom", failCount: Harness.fastRetry.maxAttempts)
-        let h = try await Harness.make(livekitURL: peer.url, transport: transport)
+        let h = try await Harness.make(livekitURL: peer.url, backend: backend, transport: transport)
         defer { h.cleanUpFiles() }
         let roomsClient = try h.rooms
-        let path = h.storePath
         let reply = try await h.run { client in
             try await client.call(.post, "/v1/sessions", auth: Harness.userToken("alice"),
                                   body: #"{"agent": "support", "room_name": "doomed-room"}"#)
@@ -184,7 +185,7 @@ struct SessionLifecycleTests {
         let methods = transport.methods.withLock { $0 }
         #expect(methods == ["CreateRoom", "CreateDispatch", "CreateDispatch", "CreateDispatch", "DeleteRoom"])
         #expect(try await roomsClient.listRooms().isEmpty, "the room was cleaned up")
-        let store = try await SQLiteSessionStore.open(path: path)
+        let store = try await h.reopenStore()
         #expect(try await store.list(owner: "alice", includeEnded: true, limit: 10).isEmpty)
         try await store.close()
     }
@@ -222,11 +223,11 @@ struct SessionLifecycleTests {
         #expect(try await roomsClient.listRooms().isEmpty)
     }
 
-    @Test("health and readiness")
-    func health() async throws {
+    @Test("health and readiness", arguments: StoreBackend.allCases)
+    func health(backend: StoreBackend) async throws {
         let peer = try LiveKitTestPeer()
         defer { peer.stop() }
-        let h = try await Harness.make(livekitURL: peer.url)
+        let h = try await Harness.make(livekitURL: peer.url, backend: backend)
         defer { h.cleanUpFiles() }
         try await h.run { client in
             let health = try await client.call(.get, "/healthz")
@@ -234,7 +235,7 @@ struct SessionLifecycleTests {
             let ready = try await client.call(.get, "/readyz")
             #expect(ready.status == .ok && ready.json["livekit"] as? String == "ok" && ready.json["store"] as? String == "ok")
         }
-        let dead = try await Harness.make(livekitURL: "http://127.0.0.1:\(try freePort())")
+        let dead = try await Harness.make(livekitURL: "http://127.0.0.1:\(try freePort())", backend: backend)
         defer { dead.cleanUpFiles() }
         try await dead.run { client in
             let ready = try await client.call(.get, "/readyz")

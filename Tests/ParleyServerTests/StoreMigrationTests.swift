@@ -3,30 +3,58 @@
 import Foundation
 import Logging
 @testable import ParleyServer
+import PostgresNIO
 import SQLiteNIO
 import Testing
 
 @Suite("Session store migrations")
 struct StoreMigrationTests {
-    @Test("a version-1 file (before webhooks) upgrades in place: rows kept, room_sid empty, webhooks work")
-    func upgradeFromV1() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("parley-v1-\(UUID().uuidString).sqlite").path
-        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-        // What the first release wrote: migration 1 only, one active session.
-        let c = try await SQLiteConnection.open(storage: .file(path: path), logger: Logger(label: "test"))
-        _ = try await c.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)")
-        for statement in SQLiteSessionStore.migrations[0].sql { _ = try await c.query(statement) }
-        _ = try await c.query("INSERT INTO schema_migrations VALUES (1, 'create sessions', 0)")
-        _ = try await c.query("""
-            INSERT INTO sessions (id, owner, room_name, participant_identity, profile, agent_name, mode, dispatch_id,
-                config_json, status, created_at_ms, token_expires_at_ms, ended_at_ms, end_reason, origin)
-            VALUES ('ses_old', 'alice', 'old-room', 'alice', 'support', 'support-agent', 'voice', NULL, '{}', 'active',
-                1000, 2000, NULL, NULL, 'v1')
-            """)
-        try await c.close()
+    static let v1Session = """
+        INSERT INTO sessions (id, owner, room_name, participant_identity, profile, agent_name, mode, dispatch_id,
+            config_json, status, created_at_ms, token_expires_at_ms, ended_at_ms, end_reason, origin)
+        VALUES ('ses_old', 'alice', 'old-room', 'alice', 'support', 'support-agent', 'voice', NULL, '{}', 'active',
+            1000, 2000, NULL, NULL, 'v1')
+        """
 
-        let store = try await SQLiteSessionStore.open(path: path)
-        #expect(try await store.schemaVersions() == [1, 2])
+    /// What the first release wrote, in the backend's dialect: migration 1 only, one active session.
+    static func writeVersion1(_ fixture: StoreFixture) async throws {
+        switch fixture.settings {
+        case .sqlite(let path):
+            let c = try await SQLiteConnection.open(storage: .file(path: path), logger: Logger(label: "test"))
+            _ = try await c.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)")
+            for statement in SQLiteSessionStore.migrations[0].sql { _ = try await c.query(statement) }
+            _ = try await c.query("INSERT INTO schema_migrations VALUES (1, 'create sessions', 0)")
+            _ = try await c.query(v1Session)
+            try await c.close()
+        case .postgres(let settings):
+            try await PostgresTestServer.shared().withConnection(database: settings.database) { c in
+                try await c.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
+                                  logger: PostgresTestServer.logger)
+                for statement in PostgresSchema.migrations[0].sql {
+                    try await c.query(PostgresQuery(unsafeSQL: statement), logger: PostgresTestServer.logger)
+                }
+                try await c.query("INSERT INTO schema_migrations VALUES (1, 'create sessions', 0)", logger: PostgresTestServer.logger)
+                try await c.query(PostgresQuery(unsafeSQL: v1Session), logger: PostgresTestServer.logger)
+            }
+        }
+    }
+
+    @Test("both dialects have the same numbered migrations")
+    func sameMigrations() {
+        #expect(SQLiteSessionStore.migrations.map(\.version) == PostgresSchema.migrations.map(\.version))
+        #expect(SQLiteSessionStore.migrations.map(\.name) == PostgresSchema.migrations.map(\.name))
+        #expect(SQLiteSessionStore.migrations.map(\.sql.count) == PostgresSchema.migrations.map(\.sql.count))
+    }
+
+    @Test("a version-1 store (before webhooks) upgrades in place: rows kept, room_sid empty, webhooks work",
+          arguments: StoreBackend.allCases)
+    func upgradeFromV1(backend: StoreBackend) async throws {
+        let fixture = try await StoreFixture.make(backend)
+        defer { fixture.cleanUp() }
+        try await Self.writeVersion1(fixture)
+
+        let store = try await fixture.open()
+        #expect(try await StoreFixture.schemaVersions(store) == [1, 2])
         let row = try #require(try await store.get(id: "ses_old"))
         #expect(row.roomSID == nil && row.status == .active && row.roomName == "old-room")
         // Without a stored sid, any sid in the event matches (as before).

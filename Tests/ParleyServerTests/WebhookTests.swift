@@ -87,11 +87,12 @@ extension TestClientProtocol {
 
 @Suite("LiveKit webhooks", .serialized)
 struct WebhookTests {
-    @Test("participant joins/leaves and room_finished update the session; redeliveries change nothing")
-    func lifecycle() async throws {
+    @Test("participant joins/leaves and room_finished update the session; redeliveries change nothing",
+          arguments: StoreBackend.allCases)
+    func lifecycle(backend: StoreBackend) async throws {
         let peer = try LiveKitTestPeer()
         defer { peer.stop() }
-        let h = try await Harness.make(livekitURL: peer.url)
+        let h = try await Harness.make(livekitURL: peer.url, backend: backend)
         defer { h.cleanUpFiles() }
         let alice = Harness.userToken("alice")
         let t0 = Int64(Date().timeIntervalSince1970)
