@@ -126,11 +126,19 @@ let package = Package(
                 path: "Plugins/AssemblyAI", swiftSettings: strict),
         .testTarget(name: "ParleyAssemblyAIPluginTests", dependencies: ["ParleyAssemblyAIPlugins", "ParleyStreamingSTT", "ParleyCore",
                     "ParleyTestSupport", "ParleyProviderConformance"], swiftSettings: strict),
+        // `parley bench`: scenarios, simulated providers, the runners' protocol, metrics and the report.
+        .target(name: "ParleyBench", dependencies: ["ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyProviderSupport",
+                                                    .product(name: "Yams", package: "Yams"),
+                                                    .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .testTarget(name: "ParleyBenchTests", dependencies: ["ParleyBench", "ParleyCore", "ParleyAudio", "ParleyAgent",
+                                                      "ParleyBuiltinPlugins", "ParleyWebRTCPlugins", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
         .executableTarget(
             name: "parley",
             dependencies: [
                 "ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyBuiltinPlugins", "ParleyWebRTCPlugins", "ParleyOpenAIPlugins",
-                "ParleySpeexPlugins", "ParleyLiveKit", "ParleyEspeakEngine", "ParleyServer",
+                "ParleySpeexPlugins", "ParleyLiveKit", "ParleyEspeakEngine", "ParleyServer", "ParleyBench",
                 "ParleyDeepgramPlugins", "ParleyAssemblyAIPlugins", "ParleyCartesiaPlugins", "ParleyElevenLabsPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

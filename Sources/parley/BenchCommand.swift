@@ -9,8 +9,9 @@ import ParleyCore
 /// live in the Benchmarks/ package).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Latency measurements of the engine and its parts.",
-        subcommands: [BenchEngineCommand.self, BenchJitterCommand.self, BenchJoinCommand.self])
+        commandName: "bench", abstract: "Latency benchmarks: scenarios (run, compare) and measurements of the engine and its parts.",
+        subcommands: [BenchRunCommand.self, BenchCompareCommand.self, BenchEngineCommand.self, BenchJitterCommand.self,
+                      BenchJoinCommand.self])
 }
 
 /// Per-frame and per-hop latency of the engine itself: 20 ms / 48 kHz mono frames through a

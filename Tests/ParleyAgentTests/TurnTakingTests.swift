@@ -160,6 +160,39 @@ struct TurnTakingTests {
         #expect(h.llm.requests == ["What time is it?"])
     }
 
+    @Test("a final that arrives before the VAD's stop and covers the speech ends the turn at endpointing_min_ms")
+    func finalBeforeStop() throws {
+        let h = try TurnHarness()
+        h.startSpeaking()
+        h.audio(500)
+        h.audio(140) // the STT finalizes 140 ms after the speech ended, before the VAD's 300 ms hangover
+        h.pipeline.push(.transcript(TranscriptFrame(text: "What time is it?", isFinal: true, segmentID: "s", role: .user,
+                                                    start: 0, end: 500 * ms, endsUtterance: true)))
+        h.pipeline.run()
+        h.audio(160)
+        h.stopSpeaking(speechEnd: 500 * ms)
+        h.audio(60) // 860 ms: 360 ms of silence
+        #expect(h.llm.requests.isEmpty)
+        h.audio(60) // 920 ms: past endpointing_min_ms (400), no second final needed
+        #expect(h.llm.requests == ["What time is it?"])
+    }
+
+    @Test("a final that ends well before the VAD's end of speech still waits for the rest")
+    func earlyPartialFinalWaits() throws {
+        let h = try TurnHarness()
+        h.startSpeaking()
+        h.audio(300)
+        h.pipeline.push(.transcript(TranscriptFrame(text: "What time", isFinal: true, segmentID: "s", role: .user,
+                                                    start: 0, end: 250 * ms)))
+        h.pipeline.run()
+        h.audio(500)
+        h.stopSpeaking(speechEnd: 500 * ms)
+        h.audio(400) // 1.2 s: past the minimum, the words after 250 ms are not transcribed yet
+        #expect(h.llm.requests.isEmpty)
+        h.transcript("is it?")
+        #expect(h.llm.requests == ["What time is it?"])
+    }
+
     @Test("without a final transcript the turn ends at the maximum delay with the interim text")
     func maxDelayWithInterim() throws {
         let h = try TurnHarness()

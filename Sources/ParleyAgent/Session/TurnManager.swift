@@ -56,6 +56,8 @@ public final class TurnManager: Stage {
     private var finals: [String] = []
     private var interim = ""
     private var awaitingFinal = false
+    /// Media time up to which the finals of this turn cover the speech (their latest `end`).
+    private var finalsCoverUntil: Nanos = .min
     private var minElapsed = false
 
     // The agent's side, as this stage sees it.
@@ -182,7 +184,11 @@ public final class TurnManager: Stage {
         case .none:
             break
         }
-        awaitingFinal = expectsTranscripts
+        // A streaming STT may finalize before the VAD's hangover is over (its own endpointing is
+        // often shorter): a final that already covers the speech up to its end, with nothing
+        // interim after it, is the final this stop would wait for.
+        let finalIsIn = interim.isEmpty && !finals.isEmpty && finalsCoverUntil >= end - Self.finalCoverageSlack
+        awaitingFinal = expectsTranscripts && !finalIsIn
         minElapsed = false
         let silence = max(0, context.mediaNow - end)
         let toMin = Nanos(settings.endpointingMinMs) * 1_000_000 - silence
@@ -195,7 +201,10 @@ public final class TurnManager: Stage {
     private func heard(_ t: TranscriptFrame, _ context: StageContext) {
         if t.isFinal {
             let text = t.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !text.isEmpty { finals.append(text) }
+            if !text.isEmpty {
+                finals.append(text)
+                finalsCoverUntil = max(finalsCoverUntil, t.end)
+            }
             interim = ""
             if !userSpeaking {
                 awaitingFinal = false
@@ -328,5 +337,10 @@ public final class TurnManager: Stage {
         speechEnd = nil
         awaitingFinal = false
         minElapsed = false
+        finalsCoverUntil = .min
     }
+
+    /// How far before the VAD's end of speech a final's last word may end and still count as
+    /// covering it (word timings and the VAD's frame grid differ by a frame or two).
+    static let finalCoverageSlack: Nanos = 100_000_000
 }

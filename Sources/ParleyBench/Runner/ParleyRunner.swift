@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+
+import Foundation
+import Logging
+import ParleyAgent
+import ParleyAudio
+import ParleyCore
+import Synchronization
+
+/// Runs one round of a scenario through Parley, in this process, and returns the raw records
+/// (PROTOCOL.md) — the same records the Python runners write, measured the same way.
+public struct ParleyRunner: Sendable {
+    public var config: AgentConfig
+    /// A fresh registry per session (the simulated providers are registered into it).
+    public var makeRegistry: @Sendable () -> StageRegistry
+    public var endpointingMs: Double
+    public var settings: [String: String]
+    public var version: String
+    public var logger: Logger
+
+    public init(config: AgentConfig, makeRegistry: @escaping @Sendable () -> StageRegistry, endpointingMs: Double,
+                settings: [String: String], version: String, logger: Logger) {
+        self.config = config; self.makeRegistry = makeRegistry; self.endpointingMs = endpointingMs
+        self.settings = settings; self.version = version; self.logger = logger
+    }
+
+    public struct Failure: Error, CustomStringConvertible { public var description: String }
+
+    /// Runs `sessions` concurrent sessions of `scenario`. `progress` is called about every
+    /// 100 ms with the fraction done; `stop` is polled (Ctrl-C), ending the round early with
+    /// what was measured so far.
+    public func run(_ scenario: ResolvedScenario, sessions count: Int, stop: StopFlag,
+                    progress: (Double) -> Void = { _ in }) throws -> [RawRecord] {
+        let wav: WAVFile
+        do { wav = try WAVReader.read(path: scenario.input.wav) } catch { throw Failure(description: "\(error)") }
+        guard wav.format.channels == 1, wav.format.sampleRate == scenario.input.sampleRate else {
+            throw Failure(description: "\(scenario.input.wav): expected mono \(scenario.input.sampleRate) Hz")
+        }
+        let before = ProcessResources.now()
+        var sessions: [BenchSession] = []
+        for i in 0..<count {
+            do {
+                sessions.append(try BenchSession(index: i, scenario: scenario, config: config, registry: makeRegistry(),
+                                                 logger: logger))
+            } catch { throw Failure(description: "session \(i): \(error)") }
+        }
+        for s in sessions { try s.pipeline.start() }
+        let format = AudioFormat(sampleRate: scenario.input.sampleRate, channels: 1, frameDurationMs: scenario.input.frameMs)
+        let feeder = InputFeeder(samples: wav.samples, format: format, sessions: sessions.map(\.pipeline))
+        let wallStart = Date()
+        feeder.start()
+
+        // The input (its tail leaves room for the last reply), then until the agents are quiet.
+        let clock = SystemClock()
+        let inputEnd = feeder.t0 + Nanos(wav.duration * 1e9)
+        let deadline = inputEnd + 20_000_000_000
+        while clock.now() < deadline && !stop.isSet {
+            let now = clock.now()
+            if now >= inputEnd {
+                let lastAudio = sessions.map { $0.watch.replies.values.map(\.last).max() ?? 0 }.max() ?? 0
+                if now - lastAudio > 1_000_000_000 { break }
+            }
+            progress(min(1, Double(now - feeder.t0) / Double(inputEnd - feeder.t0)))
+            usleep(100_000)
+        }
+        feeder.stop()
+        feeder.waitUntilStopped()
+        let afterRun = ProcessResources.now()
+        let wall = Date().timeIntervalSince(wallStart)
+        for s in sessions { s.pipeline.cancel() }
+        for s in sessions { _ = s.pipeline.waitBlocking() }
+        progress(1)
+
+        var records: [RawRecord] = [.runStart(.init(framework: "parley", variant: "default", version: version,
+                                                     endpointingMs: endpointingMs, settings: settings,
+                                                     pid: Int(getpid())))]
+        let frameMs = Double(scenario.input.frameMs)
+        // When the frame holding the sample at `ms` on the input timeline was pushed (ms after t0).
+        func frameTime(ofSampleAtMs ms: Double) -> Double? {
+            feeder.pushTime(ofFrame: max(0, Int((ms / frameMs).rounded(.down)))).map { Double($0 - feeder.t0) / 1e6 }
+        }
+        for s in sessions {
+            let replies = s.watch.replies
+            for turn in scenario.turns {
+                if turn.bargeIn {
+                    guard let trigger = frameTime(ofSampleAtMs: turn.speechStartMs + scenario.interruptionMinMs)
+                    else { continue }
+                    // The reply that was playing when the user started speaking over it; it
+                    // may stop before the trigger (a VAD that pauses playout early).
+                    guard let onset = frameTime(ofSampleAtMs: turn.speechStartMs) else { continue }
+                    let onsetAt = feeder.t0 + Nanos(onset * 1e6)
+                    let playing = replies.filter { $0.key < turn.index && $0.value.first <= onsetAt && $0.value.last >= onsetAt }
+                    let stop = playing.max(by: { $0.key < $1.key }).map { Double($0.value.last - feeder.t0) / 1e6 }
+                    records.append(.interruption(.init(session: s.index, turn: turn.index, triggerMs: trigger, stopMs: stop)))
+                } else {
+                    guard let end = frameTime(ofSampleAtMs: turn.speechEndMs - 0.01) else { continue }
+                    let reply = replies[turn.index]
+                    let first = reply.map { Double($0.first - feeder.t0) / 1e6 }
+                    records.append(.turn(.init(session: s.index, turn: turn.index, speechEndMs: end, firstAudioMs: first,
+                                               stages: reply.flatMap { s.watch.stages(firstAudio: $0.first) })))
+                }
+            }
+        }
+        records.append(.resources(.init(sessions: count, cpuSeconds: afterRun.cpuSeconds - before.cpuSeconds,
+                                        wallSeconds: wall, rssMB: afterRun.peakRSSMB,
+                                        rssMBPerSession: max(0, afterRun.rssMB - before.rssMB) / Double(count))))
+        records.append(.runEnd(.init(framesLate: feeder.framesLate)))
+        return records
+    }
+}
