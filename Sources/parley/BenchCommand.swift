@@ -10,7 +10,7 @@ import ParleyCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Latency benchmarks: scenarios (run, compare) and measurements of the engine and its parts.",
-        subcommands: [BenchRunCommand.self, BenchCompareCommand.self, BenchEngineCommand.self, BenchJitterCommand.self,
+        subcommands: [BenchRunCommand.self, BenchCompareCommand.self, BenchCapacityCommand.self, BenchEngineCommand.self, BenchJitterCommand.self,
                       BenchJoinCommand.self])
 }
 

@@ -30,7 +30,12 @@ struct BenchRunCommand: ParsableCommand {
         """)
     @OptionGroup var options: BenchScenarioOptions
 
-    func run() throws { try BenchCLI.execute(options, compare: false, command: "parley bench run") }
+    @Flag(help: "Also run Parley's tuned variant (preemptive generation).") var tuned = false
+
+    func run() throws {
+        try BenchCLI.execute(options, compare: false, parleyVariants: tuned ? ["default", "tuned"] : ["default"],
+                             command: "parley bench run")
+    }
 }
 
 /// `parley bench compare SCENARIO`: Parley, pipecat and livekit-agents, interleaved.
@@ -65,13 +70,15 @@ struct BenchCompareCommand: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw CLIFailure(message: "\(python) not found: run scripts/install-bench-peers first", exitCode: 2)
         }
-        try BenchCLI.execute(options, compare: true, python: contenders, command: "parley bench compare")
+        try BenchCLI.execute(options, compare: true, python: contenders,
+                             parleyVariants: variants.contains("tuned") ? ["default", "tuned"] : ["default"],
+                             command: "parley bench compare")
     }
 }
 
 enum BenchCLI {
     static func execute(_ options: BenchScenarioOptions, compare: Bool, python: [PythonRunner] = [],
-                        command: String) throws {
+                        parleyVariants: [String] = ["default"], command: String) throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "parley.bench")
         logger.logLevel = .error
@@ -81,19 +88,25 @@ enum BenchCLI {
         }
         if let r = options.rounds, !(1...1000).contains(r) { throw ValidationError("--rounds must be in 1...1000") }
         if let s = options.sessions, !(1...10_000).contains(s) { throw ValidationError("--sessions must be in 1...10000") }
-        let made: (config: AgentConfig, endpointingMs: Double, settings: [String: String])
         let defaultVAD = makeRegistry().registration(for: "silero") != nil ? "silero" : "webrtc"
-        do { made = try BenchAgentConfig.make(for: scenario, defaultVAD: defaultVAD) } catch { throw CLIFailure(message: "\(error)", exitCode: 2) }
+        var parleys: [ParleyRunner] = []
+        for variant in parleyVariants {
+            let made: (config: AgentConfig, endpointingMs: Double, settings: [String: String])
+            do { made = try BenchAgentConfig.make(for: scenario, defaultVAD: defaultVAD, tuned: variant == "tuned") } catch {
+                throw CLIFailure(message: "\(error)", exitCode: 2)
+            }
+            parleys.append(ParleyRunner(config: made.config, makeRegistry: { makeRegistry() }, endpointingMs: made.endpointingMs,
+                                        settings: made.settings, version: parleyVersion(), logger: logger,
+                                        opus: scenario.parley.opus, network: scenario.parley.network, variant: variant))
+        }
         let timeline: FixtureBuilder.Timeline
         do { timeline = try FixtureBuilder(directory: URL(fileURLWithPath: options.fixtures)).build(scenario) } catch {
             throw CLIFailure(message: "fixtures: \(error)")
         }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let folder = URL(fileURLWithPath: options.results ?? "bench-results/\(scenario.name)-\(stamp)")
-        let parley = ParleyRunner(config: made.config, makeRegistry: { makeRegistry() }, endpointingMs: made.endpointingMs,
-                                  settings: made.settings, version: parleyVersion(), logger: logger)
         let driver = BenchDriver(scenario: scenario, timeline: timeline,
-                                 contenders: [.parley(parley)] + python.map { .python($0) },
+                                 contenders: parleys.map { .parley($0) } + python.map { .python($0) },
                                  sessions: options.sessions ?? scenario.sessions, rounds: options.rounds ?? scenario.rounds,
                                  workDirectory: folder.appendingPathComponent("rounds"),
                                  command: ([command] + CommandLine.arguments.dropFirst(3)).joined(separator: " "))

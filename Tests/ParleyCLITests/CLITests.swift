@@ -164,4 +164,44 @@ struct CLITests {
         #expect(denied.status == 1 && denied.stderr.contains("unauthenticated"), "\(denied.stderr)")
         #expect(!denied.stderr.contains("wrong"))
     }
+
+    @Test("parley bench run refuses a malformed scenario with file:line:column and the key, exit 2")
+    func benchRejectsMalformedScenario() throws {
+        let bad = try tempFile("bad-scenario.yaml", Data("""
+        turns:
+          - say: Hello there.
+            reply: Hi.
+        providers:
+          llm: { ttft_ms: { gamma: { shape: 2 } } }
+        """.utf8))
+        let r = try run(["bench", "run", bad, "--quiet", "--results", bad + ".results"])
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("\(bad):5:"), "\(r.stderr)")
+        #expect(r.stderr.contains("gamma") && r.stderr.contains("providers.llm.ttft_ms"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: bad + ".results"), "nothing is written for a refused scenario")
+        let missing = try run(["bench", "compare", bad, "--python", "/nonexistent/python"])
+        #expect(missing.status == 2 && missing.stderr.contains("install-bench-peers"), "\(missing.stderr)")
+    }
+
+    @Test("parley bench run stopped with Ctrl-C (SIGINT) writes the partial report and exits 130")
+    func benchInterruptedWritesPartialReport() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-bench-sigint-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = ["bench", "run", "Benchmarks/Scenarios/two-turns.yaml", "--rounds", "1", "--quiet",
+                       "--results", folder.path, "--fixtures", FileManager.default.temporaryDirectory.appendingPathComponent("parley-bench-fixtures").path]
+        p.currentDirectoryURL = Self.packageRoot
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // After the first turn has been answered (about 4 s into the scenario, plus start-up).
+        Thread.sleep(forTimeInterval: 7)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130)
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("PARTIAL"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("results.json").path))
+    }
 }

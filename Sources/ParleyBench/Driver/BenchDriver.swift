@@ -17,7 +17,7 @@ public struct BenchDriver {
 
         var label: String {
             switch self {
-            case .parley: return "parley"
+            case .parley(let p): return p.variant == "default" ? "parley" : "parley (\(p.variant))"
             case .python(let p): return p.label
             }
         }
@@ -75,7 +75,7 @@ public struct BenchDriver {
                             progress("round \(round)/\(rounds) \(label)", (done + f) / steps)
                         }
                         // Parley's raw records beside the frameworks', in the same form.
-                        let out = workDirectory.appendingPathComponent("round-\(round)-parley.jsonl")
+                        let out = workDirectory.appendingPathComponent("round-\(round)-parley-\(runner.variant).jsonl")
                         try? (records.map(RawRecordCodec.encode).joined(separator: "\n") + "\n")
                             .write(to: out, atomically: true, encoding: .utf8)
                     case .python(let runner):

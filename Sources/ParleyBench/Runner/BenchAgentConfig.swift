@@ -9,12 +9,15 @@ import ParleyCore
 /// VAD's window grid, decides when the silence reaches `endpointing_ms`), the simulated providers in the stt/llm/tts slots, and turn
 /// taking set from the scenario's `endpointing_ms` and `interruption_min_ms`.
 ///
+/// `tuned` (Parley's fastest honest settings) adds preemptive generation: the reply starts on
+/// the STT's final while endpointing still waits, and plays once the turn really ends.
+///
 /// The default VAD declares speech after 100 ms (or `interruption_min_ms` if shorter, so a
 /// barge-in is seen in time) and stamps its start at the onset (`prefix_padding_ms: 0`): the turn manager
 /// counts `interruption_min_ms` from that stamp, and the simulated STT keeps no pre-roll that
 /// the padding would be for.
 public enum BenchAgentConfig {
-    public static func make(for scenario: Scenario, defaultVAD: String = "webrtc") throws -> (config: AgentConfig, endpointingMs: Double, settings: [String: String]) {
+    public static func make(for scenario: Scenario, defaultVAD: String = "webrtc", tuned: Bool = false) throws -> (config: AgentConfig, endpointingMs: Double, settings: [String: String]) {
         let yaml = """
         agent: { name: bench, instructions: "You are a voice assistant in a benchmark." }
         pipeline:
@@ -25,6 +28,7 @@ public enum BenchAgentConfig {
         turn:
           endpointing_min_ms: \(scenario.endpointingMs)
           interruption_min_ms: \(scenario.interruptionMinMs)
+          preemptive_generation: \(tuned)
         """
         var root = try ConfigLoader.parse(yaml: yaml, file: "<bench agent config>", environment: [:])
         if let vad = scenario.parley.vad { root = replacing(["pipeline", "vad"], in: root, with: vad) }
@@ -48,6 +52,7 @@ public enum BenchAgentConfig {
             "turn": "endpointing_min_ms=\(config.turn.endpointingMinMs) interruption_min_ms=\(config.turn.interruptionMinMs) resume_false_interruption=\(config.turn.resumeFalseInterruption)",
             "output": "PlayoutStage paced in real time at \(config.audio.sampleRate) Hz (first agent sample = when it leaves the pipeline)",
             "llm text to TTS": "sentences (SentenceChunker)",
+            "preemptive_generation": tuned ? "on (the LLM starts on the final transcript; playout waits for the end of turn)" : "off",
         ])
     }
 

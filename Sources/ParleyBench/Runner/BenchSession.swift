@@ -26,16 +26,18 @@ public final class BenchSession: Sendable {
     ///   - config: the agent config with `sim` providers in its slots (`BenchAgentConfig`).
     ///   - registry: this session's own registry (with the VAD and other local stages); its
     ///     simulated providers are registered into it, so it must not be shared between sessions.
-    public init(index: Int, scenario: ResolvedScenario, config: AgentConfig, registry: StageRegistry,
-                logger: Logger) throws {
+    init(index: Int, scenario: ResolvedScenario, config: AgentConfig, registry: StageRegistry, opus: Bool,
+         logger: Logger) throws {
         self.index = index
         providers = SimulatedProviders(scenario: scenario)
         for r in providers.registrations { registry.register(r) }
-        let input = AudioFormat(sampleRate: scenario.input.sampleRate, channels: 1, frameDurationMs: scenario.input.frameMs)
+        // Through Opus the user arrives at 48 kHz, as from a room; else as the WAV is.
+        let input = AudioFormat(sampleRate: opus ? 48_000 : scenario.input.sampleRate, channels: 1,
+                                frameDurationMs: scenario.input.frameMs)
         let session = try PipelineAssembler(registry: registry, environment: [:])
             .buildSession(config, input: input, outputCaps: AudioCaps(sampleRates: [config.audio.sampleRate], channels: [1]),
                           pacedPlayout: true)
-        let watch = OutputWatch(providers: providers, clock: SystemClock())
+        let watch = OutputWatch(providers: providers, clock: SystemClock(), publish: opus ? try PublishPath() : nil)
         self.watch = watch
         pipeline = Pipeline(graph: session.graph, id: "bench-\(index)", clock: SystemClock(), policy: .realtime,
                             pacing: .realtime, source: nil, logger: logger,
@@ -46,10 +48,15 @@ public final class BenchSession: Sendable {
 
 /// What left the pipeline, timed: per turn, the first and last agent audio frame. Runs on the
 /// session's loop thread; read after the run.
-final class OutputWatch: Sendable {
+///
+/// `@unchecked Sendable`: `record` runs only on the session's loop thread (the pipeline's
+/// output and event callbacks), the only place `publish` is used; the timings other threads
+/// read are behind the mutex.
+final class OutputWatch: @unchecked Sendable {
     struct Reply: Sendable {
         var first: Nanos
         var last: Nanos
+        var gaps = 0
     }
     private struct State {
         var currentTurn: Int?
@@ -60,10 +67,13 @@ final class OutputWatch: Sendable {
     private let state = Mutex(State())
     private let providers: SimulatedProviders
     private let clock: SystemClock
+    /// Only touched on the loop thread (the output callback).
+    private let publish: PublishPath?
 
-    init(providers: SimulatedProviders, clock: SystemClock) {
+    init(providers: SimulatedProviders, clock: SystemClock, publish: PublishPath?) {
         self.providers = providers
         self.clock = clock
+        self.publish = publish
     }
 
     func record(_ frame: Frame) {
@@ -73,9 +83,18 @@ final class OutputWatch: Sendable {
             if let id = t.replyID, let turn = providers.turn(ofReply: id) { state.withLock { $0.currentTurn = turn } }
         case .audio(let a) where a.role == .agent:
             let now = clock.now()
+            publish?.publish(a)
             state.withLock { s in
                 guard let turn = s.currentTurn else { return }
-                if s.replies[turn] == nil { s.replies[turn] = Reply(first: now, last: now) } else { s.replies[turn]!.last = now }
+                if var r = s.replies[turn] {
+                    // A gap of more than two frames inside a reply is a glitch the listener hears
+                    // (the interrupted reply's pause is not: its reply stops there).
+                    if now - r.last > 2 * a.duration + 5_000_000 { r.gaps += 1 }
+                    r.last = now
+                    s.replies[turn] = r
+                } else {
+                    s.replies[turn] = Reply(first: now, last: now)
+                }
             }
         default:
             break

@@ -18,6 +18,8 @@ public final class InputFeeder: @unchecked Sendable {
     public let format: AudioFormat
     private let samples: [Int16]
     private let sessions: [Pipeline]
+    /// Per session, the Opus subscribe path its frames come through (nil: PCM pushed as is).
+    private let paths: [SubscribePath?]
     private let clock = SystemClock()
     private let stopFlag = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
@@ -25,10 +27,11 @@ public final class InputFeeder: @unchecked Sendable {
     private var lateFrames = 0
     public private(set) var t0: Nanos = 0
 
-    public init(samples: [Int16], format: AudioFormat, sessions: [Pipeline]) {
+    init(samples: [Int16], format: AudioFormat, sessions: [Pipeline], paths: [SubscribePath?]? = nil) {
         self.samples = samples
         self.format = format
         self.sessions = sessions
+        self.paths = paths ?? Array(repeating: nil, count: sessions.count)
         frameSamples = format.samplesPerFrame
         pushTimes.reserveCapacity(samples.count / frameSamples + 4096)
     }
@@ -66,7 +69,11 @@ public final class InputFeeder: @unchecked Sendable {
             }
             if now - due > period { lateFrames += 1 }
             let start = k * frameSamples
-            for pipeline in sessions {
+            for (i, pipeline) in sessions.enumerated() {
+                if let path = paths[i] {
+                    pipeline.push(.audio(path.frame(tick: k, now: now, t0: t0)))
+                    continue
+                }
                 let buffer = pool.acquire()
                 if start < samples.count {
                     let n = min(frameSamples, samples.count - start)

@@ -17,11 +17,21 @@ public struct ParleyRunner: Sendable {
     public var settings: [String: String]
     public var version: String
     public var logger: Logger
+    /// Subscribe and publish through Opus (and `network`, if set), as a room session does.
+    public var opus: Bool
+    /// A named network trace in front of the jitter buffer (implies `opus`).
+    public var network: String?
+    /// "default" (Parley as it ships) or "tuned" (its fastest honest settings).
+    public var variant: String
 
     public init(config: AgentConfig, makeRegistry: @escaping @Sendable () -> StageRegistry, endpointingMs: Double,
-                settings: [String: String], version: String, logger: Logger) {
+                settings: [String: String], version: String, logger: Logger, opus: Bool = false, network: String? = nil,
+                variant: String = "default") {
+        self.variant = variant
         self.config = config; self.makeRegistry = makeRegistry; self.endpointingMs = endpointingMs
         self.settings = settings; self.version = version; self.logger = logger
+        self.opus = opus || network != nil; self.network = network
+        if self.opus { self.settings["media"] = "Opus subscribe (jitter buffer, 48 kHz decode) + publish (encode)" + (network.map { ", network \($0)" } ?? "") }
     }
 
     public struct Failure: Error, CustomStringConvertible { public var description: String }
@@ -41,12 +51,22 @@ public struct ParleyRunner: Sendable {
         for i in 0..<count {
             do {
                 sessions.append(try BenchSession(index: i, scenario: scenario, config: config, registry: makeRegistry(),
-                                                 logger: logger))
+                                                 opus: opus, logger: logger))
             } catch { throw Failure(description: "session \(i): \(error)") }
         }
         for s in sessions { try s.pipeline.start() }
         let format = AudioFormat(sampleRate: scenario.input.sampleRate, channels: 1, frameDurationMs: scenario.input.frameMs)
-        let feeder = InputFeeder(samples: wav.samples, format: format, sessions: sessions.map(\.pipeline))
+        var paths: [SubscribePath?] = Array(repeating: nil, count: count)
+        if opus {
+            do {
+                let packets = try SubscribePath.encode(wav.samples, sampleRate: wav.format.sampleRate)
+                let trace = network.flatMap { NamedTraces.model(named: $0, duration: Nanos(wav.duration * 1e9) + 30_000_000_000) }
+                for i in 0..<count {
+                    paths[i] = try SubscribePath(packets: packets, network: trace?.generate(seed: scenario.seed &+ UInt64(i)))
+                }
+            } catch { throw Failure(description: "opus: \(error)") }
+        }
+        let feeder = InputFeeder(samples: wav.samples, format: format, sessions: sessions.map(\.pipeline), paths: paths)
         let wallStart = Date()
         feeder.start()
 
@@ -67,11 +87,13 @@ public struct ParleyRunner: Sendable {
         feeder.waitUntilStopped()
         let afterRun = ProcessResources.now()
         let wall = Date().timeIntervalSince(wallStart)
+        // Real time: frames the engine dropped on a full queue, and glitches in agent audio.
+        let dropped = sessions.reduce(0) { $0 + Int($1.pipeline.stats()?.totalDropped ?? 0) }
         for s in sessions { s.pipeline.cancel() }
         for s in sessions { _ = s.pipeline.waitBlocking() }
         progress(1)
 
-        var records: [RawRecord] = [.runStart(.init(framework: "parley", variant: "default", version: version,
+        var records: [RawRecord] = [.runStart(.init(framework: "parley", variant: variant, version: version,
                                                      endpointingMs: endpointingMs, settings: settings,
                                                      pid: Int(getpid())))]
         let frameMs = Double(scenario.input.frameMs)
@@ -104,7 +126,13 @@ public struct ParleyRunner: Sendable {
         records.append(.resources(.init(sessions: count, cpuSeconds: afterRun.cpuSeconds - before.cpuSeconds,
                                         wallSeconds: wall, rssMB: afterRun.peakRSSMB,
                                         rssMBPerSession: max(0, afterRun.rssMB - before.rssMB) / Double(count))))
-        records.append(.runEnd(.init(framesLate: feeder.framesLate)))
+        let interrupted = Set(records.compactMap { r -> Int? in
+            if case .interruption(let i) = r, i.stopMs != nil { return i.turn - 1 } else { return nil }
+        })
+        let gaps = sessions.reduce(0) { total, s in
+            total + s.watch.replies.filter { !interrupted.contains($0.key) }.reduce(0) { $0 + $1.value.gaps }
+        }
+        records.append(.runEnd(.init(framesLate: feeder.framesLate + dropped + gaps)))
         return records
     }
 }
