@@ -83,6 +83,10 @@ struct BenchCapacityCommand: ParsableCommand {
         } else {
             notes.append("no session count kept real time")
         }
+        for (n, end) in outcome.lateness.sorted(by: { $0.key < $1.key }) where end.framesLate > 0 {
+            notes.append("\(n) sessions: \(end.inputLate ?? 0) input frames late, \(end.dropped ?? 0) dropped, "
+                         + "\(end.outputGaps ?? 0) gaps in agent audio")
+        }
         var runs: [FrameworkRun] = []
         if let best = outcome.largestRealtime, let r = outcome.runs[best] { runs = [r] }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")

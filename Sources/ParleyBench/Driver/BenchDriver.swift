@@ -89,7 +89,7 @@ public struct BenchDriver {
                     if let r = run { versions[r.framework] = r.version }
                     if case .resources(let res)? = records.last(where: { if case .resources = $0 { return true }; return false }),
                        let r = run {
-                        concurrency.append(Self.point(r.framework, res, records: records))
+                        concurrency.append(Self.point(r.label, res, records: records))
                     }
                 } catch {
                     notes.append("round \(round), \(label): \(error)")

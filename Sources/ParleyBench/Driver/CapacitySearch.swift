@@ -27,11 +27,14 @@ public struct CapacitySearch {
         public var runs: [Int: FrameworkRun]
         public var largestRealtime: Int?
         public var complete: Bool
+        /// Per session count, what made frames late (input, dropped, output gaps).
+        public var lateness: [Int: RawRecord.RunEnd] = [:]
     }
 
     public func run(stop: StopFlag, progress: (String, Double) -> Void) -> Outcome {
         var points: [ConcurrencyPoint] = []
         var runs: [Int: FrameworkRun] = [:]
+        var lateness: [Int: RawRecord.RunEnd] = [:]
         var good: Int?
         var bad: Int?
         var step = 0
@@ -44,6 +47,7 @@ public struct CapacitySearch {
             guard case .resources(let res)? = records.last(where: { if case .resources = $0 { return true }; return false })
             else { return nil }
             let point = BenchDriver.point("parley", res, records: records)
+            if case .runEnd(let end)? = records.last { lateness[n] = end }
             points.append(point)
             var run: FrameworkRun?
             try? Metrics.accumulate(records, scenario: scenario, into: &run)
@@ -52,7 +56,7 @@ public struct CapacitySearch {
         }
         var n = Swift.max(1, start)
         while n <= max {
-            guard let ok = measure(n) else { return Outcome(points: points, runs: runs, largestRealtime: good, complete: false) }
+            guard let ok = measure(n) else { return Outcome(points: points, runs: runs, largestRealtime: good, complete: false, lateness: lateness) }
             if ok { good = n } else { bad = n; break }
             if n == max { break }
             n = Swift.min(max, n * 2)
@@ -63,6 +67,6 @@ public struct CapacitySearch {
             if ok { good = mid } else { bad = mid }
         }
         return Outcome(points: points.sorted { $0.sessions < $1.sessions }, runs: runs, largestRealtime: good,
-                       complete: !stop.isSet)
+                       complete: !stop.isSet, lateness: lateness)
     }
 }

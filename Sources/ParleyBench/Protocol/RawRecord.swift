@@ -79,8 +79,17 @@ public enum RawRecord: Sendable, Hashable {
 
     public struct RunEnd: Codable, Sendable, Hashable {
         public var framesLate: Int
-        public init(framesLate: Int) { self.framesLate = framesLate }
-        enum CodingKeys: String, CodingKey { case framesLate = "frames_late" }
+        /// Optional breakdown of `framesLate` (Parley gives it): input frames handed over more
+        /// than a frame late, frames dropped on a full queue, glitches (gaps) in agent audio.
+        public var inputLate: Int?
+        public var dropped: Int?
+        public var outputGaps: Int?
+        public init(framesLate: Int, inputLate: Int? = nil, dropped: Int? = nil, outputGaps: Int? = nil) {
+            self.framesLate = framesLate; self.inputLate = inputLate; self.dropped = dropped; self.outputGaps = outputGaps
+        }
+        enum CodingKeys: String, CodingKey {
+            case framesLate = "frames_late", inputLate = "input_late", dropped, outputGaps = "output_gaps"
+        }
     }
 }
 

@@ -123,6 +123,16 @@ public enum MarkdownReport {
             out.append("No Parley run in these results: the \"vs Parley\" columns are empty.")
             out.append("")
         }
+        // Parley's engine knows where its VAD put the end of speech: split that model's lag out.
+        for run in r.runs {
+            let lag = run.turns.compactMap(\.vadLagMs)
+            let net = run.turns.compactMap(\.engineAddedNetOfVADMs)
+            guard let lag50 = Percentile.of(lag, 50), let net50 = Percentile.of(net, 50), let net95 = Percentile.of(net, 95)
+            else { continue }
+            out.append("\(cell(run.label)): its VAD put the end of speech \(ReportNumber.ms(lag50)) ms after it really ended "
+                       + "(p50); engine-added without that lag: p50 \(ReportNumber.ms(net50)) ms, p95 \(ReportNumber.ms(net95)) ms.")
+            out.append("")
+        }
         out.append(contentsOf: [
             "- Voice-to-voice: end of the user's speech in the input → first sample of the agent's reply at the output.",
             "- Expected: what the simulated providers and the variant's configured endpointing alone account for "
@@ -212,7 +222,9 @@ public enum MarkdownReport {
     /// `value / parley` as "1.84×", or "—" when either is missing or Parley's figure is below
     /// `ratioFloorMs` (a ratio over ~0 says nothing but looks dramatic).
     static func ratio(_ value: Double?, over parley: Double?) -> String {
-        guard let value, let parley, parley > ratioFloorMs, value.isFinite else { return "—" }
+        // A ratio of a negative figure (a framework that speaks before the providers' time is up)
+        // says nothing: only positive figures over a positive Parley figure.
+        guard let value, let parley, parley > ratioFloorMs, value > 0, value.isFinite else { return "—" }
         return ReportNumber.fixed(value / parley, digits: 2) + "×"
     }
 

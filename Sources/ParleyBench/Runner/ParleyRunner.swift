@@ -47,6 +47,7 @@ public struct ParleyRunner: Sendable {
             throw Failure(description: "\(scenario.input.wav): expected mono \(scenario.input.sampleRate) Hz")
         }
         let before = ProcessResources.now()
+        let baseline = ProcessBaseline.rssMB
         var sessions: [BenchSession] = []
         for i in 0..<count {
             do {
@@ -125,14 +126,24 @@ public struct ParleyRunner: Sendable {
         }
         records.append(.resources(.init(sessions: count, cpuSeconds: afterRun.cpuSeconds - before.cpuSeconds,
                                         wallSeconds: wall, rssMB: afterRun.peakRSSMB,
-                                        rssMBPerSession: max(0, afterRun.rssMB - before.rssMB) / Double(count))))
+                                        rssMBPerSession: max(0, afterRun.rssMB - baseline) / Double(count))))
         let interrupted = Set(records.compactMap { r -> Int? in
             if case .interruption(let i) = r, i.stopMs != nil { return i.turn - 1 } else { return nil }
         })
         let gaps = sessions.reduce(0) { total, s in
             total + s.watch.replies.filter { !interrupted.contains($0.key) }.reduce(0) { $0 + $1.value.gaps }
         }
-        records.append(.runEnd(.init(framesLate: feeder.framesLate + dropped + gaps)))
+        records.append(.runEnd(.init(framesLate: feeder.framesLate + dropped + gaps, inputLate: feeder.framesLate,
+                                     dropped: dropped, outputGaps: gaps)))
         return records
     }
+}
+
+/// The process's RSS before its first bench session: what a session's memory is counted from.
+/// Freed memory stays in the process (the allocator keeps it), so "RSS now − RSS before this
+/// run" would undercount every run after the first; "RSS now − this baseline" counts all the
+/// memory sessions hold or held, which for a run smaller than an earlier one overstates (a
+/// conservative figure).
+enum ProcessBaseline {
+    static let rssMB = ProcessResources.now().rssMB
 }
