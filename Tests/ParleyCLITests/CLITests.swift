@@ -204,4 +204,43 @@ struct CLITests {
         #expect(report.contains("PARTIAL"))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("results.json").path))
     }
+
+    @Test("parley bench compare runs pipecat and livekit-agents (tuned) beside Parley on one scenario; every run answers")
+    func benchCompareWithTheFrameworks() throws {
+        let python = Self.packageRoot.appendingPathComponent(".bench-peers/venv/bin/python").path
+        try #require(FileManager.default.isExecutableFile(atPath: python),
+                     "the bench venv is missing: scripts/install-bench-peers (scripts/test runs it)")
+        let scenario = try tempFile("compare.yaml", Data("""
+        name: compare-smoke
+        rounds: 1
+        lead_in_ms: 500
+        turns:
+          - say: What is the weather like in Paris today?
+            reply: It is sunny in Paris. Expect twenty degrees.
+            pause_ms: 2000
+        providers:
+          stt: { final_after_ms: 150 }
+          llm: { ttft_ms: 250, tokens_per_s: 80 }
+          tts: { ttfb_ms: 120 }
+        """.utf8))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-bench-compare-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let r = try run(["bench", "compare", scenario, "--variants", "tuned", "--quiet", "--results", folder.path,
+                         "--python", python])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let data = try Data(contentsOf: folder.appendingPathComponent("results.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let runs = try #require(json["runs"] as? [[String: Any]])
+        let labels = runs.compactMap { r -> String? in
+            guard let f = r["framework"] as? String, let v = r["variant"] as? String else { return nil }
+            return "\(f)/\(v)"
+        }
+        #expect(Set(labels) == ["parley/default", "parley/tuned", "pipecat/tuned", "livekit-agents/tuned"], "\(labels)")
+        for run in runs {
+            let turns = run["turns"] as? [[String: Any]] ?? []
+            #expect(turns.count == 1 && turns.allSatisfy { $0["voiceToVoiceMs"] is Double },
+                    "\(run["framework"] ?? "?")/\(run["variant"] ?? "?") did not answer: \(run["failures"] ?? [])")
+        }
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("report.md").path))
+    }
 }
