@@ -128,7 +128,6 @@ let package = Package(
                     "ParleyTestSupport", "ParleyProviderConformance"], swiftSettings: strict),
         // `parley bench`: scenarios, simulated providers, the runners' protocol, metrics and the report.
         .target(name: "ParleyBench", dependencies: ["ParleyCore", "ParleyAudio", "ParleyAgent", "ParleyProviderSupport",
-                                                    .product(name: "Yams", package: "Yams"),
                                                     .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .testTarget(name: "ParleyBenchTests", dependencies: ["ParleyBench", "ParleyCore", "ParleyAudio", "ParleyAgent",
