@@ -73,8 +73,10 @@ struct LocalAgentPipelineTests {
         // What was said is what was written: Moonshine on the reply audio against the agent text.
         let stt = try MoonshineRecognizer(files: files)
         let replyHeard = try stt.transcribe(padded(resample(speech, from: 48_000, to: 16_000)))
-        let wer = wordErrorRate(reference: answer.joined(separator: " "), hypothesis: replyHeard)
-        #expect(wer <= 0.35, "agent wrote \(answer), Moonshine heard \"\(replyHeard)\"")
+        // Piper samples its voice (VITS noise), so Moonshine's word split varies from run to run
+        // ("Francis Parris"): score characters, not words.
+        let cer = characterErrorRate(reference: answer.joined(separator: " "), hypothesis: replyHeard)
+        #expect(cer <= 0.2, "agent wrote \(answer), Moonshine heard \"\(replyHeard)\"")
 
         let turns = outputs.events.compactMap { e -> TurnReport? in if case .turn(let t) = e { return t }; return nil }
         let turn = try #require(turns.first)

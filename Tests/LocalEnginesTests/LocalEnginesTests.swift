@@ -27,6 +27,21 @@ func normalised(_ text: String) -> [String] {
 func wordErrorRate(reference: String, hypothesis: String) -> Double {
     let r = normalised(reference), h = normalised(hypothesis)
     guard !r.isEmpty else { return h.isEmpty ? 0 : 1 }
+    return Double(editDistance(r, h)) / Double(r.count)
+}
+
+/// Character error rate over the normalised text without spaces: tolerant of a recogniser that
+/// splits words differently ("France is Paris" heard as "Francis Parris" is 2 characters off,
+/// but 3 words), still far from a wrong sentence.
+func characterErrorRate(reference: String, hypothesis: String) -> Double {
+    let r = Array(normalised(reference).joined()), h = Array(normalised(hypothesis).joined())
+    guard !r.isEmpty else { return h.isEmpty ? 0 : 1 }
+    return Double(editDistance(r, h)) / Double(r.count)
+}
+
+/// Levenshtein distance between two sequences.
+func editDistance<T: Equatable>(_ r: [T], _ h: [T]) -> Int {
+    guard !r.isEmpty else { return h.count }
     var previous = Array(0...h.count)
     for i in 1...r.count {
         var current = [i] + Array(repeating: 0, count: h.count)
@@ -35,7 +50,7 @@ func wordErrorRate(reference: String, hypothesis: String) -> Double {
         }
         previous = current
     }
-    return Double(previous[h.count]) / Double(r.count)
+    return previous[h.count]
 }
 
 /// Resamples with sherpa-onnx's windowed-sinc resampler (test helper: in the pipeline the engine
