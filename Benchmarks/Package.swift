@@ -7,7 +7,8 @@
 //   cd Benchmarks && swift package --disable-sandbox benchmark
 //   cd Benchmarks && swift package --disable-sandbox benchmark --target EngineBenchmarks --filter "6-stage.*"
 //
-// Thresholds live in Thresholds/; `swift package benchmark thresholds check` compares a run with them.
+// Thresholds live in Thresholds/: `scripts/bench-micro` checks a run against them and
+// `scripts/bench-micro update` re-records them (README.md: which benchmarks, tolerances, figures).
 import PackageDescription
 
 let package = Package(
