@@ -118,14 +118,7 @@ public final class OpenAIChatStage: Stage {
     public func process(_ frame: Frame, _ context: StageContext) {
         // Transcripts and text pass on (transcription outputs want them), before the reply.
         context.emit(frame)
-        let text: String
-        switch frame {
-        case .transcript(let t) where t.role == .user && t.isFinal && !turnManaged: text = t.text
-        case .text(let t) where t.role == .user: text = t.text
-        default: return
-        }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { return }
+        guard let trimmed = frame.userTurnText(turnManaged: turnManaged) else { return }
         reply(to: trimmed, context)
     }
 

@@ -50,9 +50,8 @@ struct BenchCapacityCommand: ParsableCommand {
         logger.logLevel = .error
         let loaded: Scenario
         do { loaded = try Scenario.load(path: scenario) } catch { throw CLIFailure(message: "\(error)", exitCode: 2) }
-        let defaultVAD = makeRegistry().registration(for: "silero") != nil ? "silero" : "webrtc"
         let made: (config: AgentConfig, endpointingMs: Double, settings: [String: String])
-        do { made = try BenchAgentConfig.make(for: loaded, defaultVAD: defaultVAD) } catch {
+        do { made = try BenchAgentConfig.make(for: loaded, defaultVAD: BenchCLI.defaultVAD) } catch {
             throw CLIFailure(message: "\(error)", exitCode: 2)
         }
         let timeline: FixtureBuilder.Timeline
@@ -63,11 +62,7 @@ struct BenchCapacityCommand: ParsableCommand {
                                   settings: made.settings, version: BenchCLI.parleyVersion(), logger: logger,
                                   opus: loaded.parley.opus, network: loaded.parley.network)
         let resolved = ScenarioResolver.resolve(loaded, timeline: timeline, round: 1)
-        let stop = StopFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { stop.set() }
-        source.resume()
+        let (stop, source) = BenchCLI.stopOnInterrupt()
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let started = Date()
         let outcome = CapacitySearch(runner: runner, scenario: resolved, start: start, max: max)

@@ -88,11 +88,11 @@ enum BenchCLI {
         }
         if let r = options.rounds, !(1...1000).contains(r) { throw ValidationError("--rounds must be in 1...1000") }
         if let s = options.sessions, !(1...10_000).contains(s) { throw ValidationError("--sessions must be in 1...10000") }
-        let defaultVAD = makeRegistry().registration(for: "silero") != nil ? "silero" : "webrtc"
+        let vad = defaultVAD
         var parleys: [ParleyRunner] = []
         for variant in parleyVariants {
             let made: (config: AgentConfig, endpointingMs: Double, settings: [String: String])
-            do { made = try BenchAgentConfig.make(for: scenario, defaultVAD: defaultVAD, tuned: variant == "tuned") } catch {
+            do { made = try BenchAgentConfig.make(for: scenario, defaultVAD: vad, tuned: variant == "tuned") } catch {
                 throw CLIFailure(message: "\(error)", exitCode: 2)
             }
             parleys.append(ParleyRunner(config: made.config, makeRegistry: { makeRegistry() }, endpointingMs: made.endpointingMs,
@@ -111,15 +111,7 @@ enum BenchCLI {
                                  workDirectory: folder.appendingPathComponent("rounds"),
                                  command: ([command] + CommandLine.arguments.dropFirst(3)).joined(separator: " "))
 
-        // Ctrl-C: stop after what is running, then write the report of what finished.
-        let stop = StopFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            printError("\ninterrupted: finishing the current run and writing the partial report…")
-            stop.set()
-        }
-        source.resume()
+        let (stop, source) = stopOnInterrupt()
         let bar = ProgressBar(enabled: !options.quiet && isatty(STDERR_FILENO) != 0)
         let results = driver.run(stop: stop) { message, fraction in bar.update(message, fraction) }
         bar.finish()
@@ -135,6 +127,23 @@ enum BenchCLI {
         if results.runs.contains(where: { !$0.failures.isEmpty }) {
             throw CLIFailure(message: "some runs failed: " + results.notes.joined(separator: "; "))
         }
+    }
+
+    /// Silero when this build links the local engines (the VAD pipecat and livekit-agents use), else WebRTC.
+    static var defaultVAD: String { makeRegistry().registration(for: "silero") != nil ? "silero" : "webrtc" }
+
+    /// Ctrl-C sets the returned flag (the runs stop after what is running and the partial report
+    /// is written) instead of killing the process; cancel the source when done.
+    static func stopOnInterrupt() -> (StopFlag, any DispatchSourceSignal) {
+        let stop = StopFlag()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            printError("\ninterrupted: finishing the current run and writing the partial report…")
+            stop.set()
+        }
+        source.resume()
+        return (stop, source)
     }
 
     /// The git commit this binary was run from, if it is run inside the repository.

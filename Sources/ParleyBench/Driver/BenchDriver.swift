@@ -87,8 +87,7 @@ public struct BenchDriver {
                     try Metrics.accumulate(records, scenario: resolved, into: &run)
                     runs[label] = run
                     if let r = run { versions[r.framework] = r.version }
-                    if case .resources(let res)? = records.last(where: { if case .resources = $0 { return true }; return false }),
-                       let r = run {
+                    if let res = records.resources, let r = run {
                         concurrency.append(Self.point(r.label, res, records: records))
                     }
                 } catch {

@@ -44,8 +44,7 @@ public struct CapacitySearch {
             guard let records = try? runner.run(scenario, sessions: n, stop: stop, progress: { f in
                 progress("\(n) sessions (run \(step))", f)
             }), !stop.isSet else { return nil }
-            guard case .resources(let res)? = records.last(where: { if case .resources = $0 { return true }; return false })
-            else { return nil }
+            guard let res = records.resources else { return nil }
             let point = BenchDriver.point("parley", res, records: records)
             if case .runEnd(let end)? = records.last { lateness[n] = end }
             points.append(point)

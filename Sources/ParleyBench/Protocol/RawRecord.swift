@@ -93,6 +93,14 @@ public enum RawRecord: Sendable, Hashable {
     }
 }
 
+extension Array where Element == RawRecord {
+    /// The run's resources record (the last one, if a runner wrote several).
+    public var resources: RawRecord.Resources? {
+        for record in reversed() { if case .resources(let r) = record { return r } }
+        return nil
+    }
+}
+
 /// Reading and writing raw records as JSON lines.
 public enum RawRecordCodec {
     public struct DecodeError: Error, CustomStringConvertible {

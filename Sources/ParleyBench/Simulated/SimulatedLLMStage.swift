@@ -44,14 +44,7 @@ public final class SimulatedLLMStage: Stage {
 
     public func process(_ frame: Frame, _ context: StageContext) {
         context.emit(frame)
-        let text: String
-        switch frame {
-        case .transcript(let t) where t.role == .user && t.isFinal && !turnManaged: text = t.text
-        case .text(let t) where t.role == .user: text = t.text
-        default: return
-        }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { return }
+        guard let trimmed = frame.userTurnText(turnManaged: turnManaged) else { return }
         settle(cut: false, context)
         conversation.appendUser(trimmed)
         reply(to: Self.turn(for: trimmed, in: turns), context)
