@@ -80,16 +80,26 @@ public final class SQLiteSessionStore: SessionStore {
     public static func open(path: String, logger: Logger = Logger(label: "parley.server.store")) async throws
         -> SQLiteSessionStore {
         let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
-        let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
-        let store = SQLiteSessionStore(connection: connection, path: path)
-        do {
-            try await store.configure()
-            try await store.migrate(logger: logger)
-        } catch {
-            try? await connection.close()
-            throw error
+        // Two servers opening a new file at the same moment can get SQLITE_BUSY at once, without
+        // the busy timeout applying (the switch to WAL and the first schema write race for the
+        // same locks): start over on a fresh connection, for as long as the busy timeout would wait.
+        var attempt = 0
+        while true {
+            let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+            let store = SQLiteSessionStore(connection: connection, path: path)
+            do {
+                try await store.configure()
+                try await store.migrate(logger: logger)
+                return store
+            } catch let error as SQLiteError where error.reason == .busy && attempt < 100 {
+                try? await connection.close()
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(50))
+            } catch {
+                try? await connection.close()
+                throw error
+            }
         }
-        return store
     }
 
     private func configure() async throws {
